@@ -1,0 +1,2 @@
+"""Admin pages (placeholder until the pages land)."""
+from __future__ import annotations

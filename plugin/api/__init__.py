@@ -1,0 +1,8 @@
+"""The JSON API blueprint under ``/api/customer-groups/v1``: one module a resource."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+api_blueprint = Blueprint("customer_groups_api", __name__)
+
+from . import auth, customers, errors, events, groups, members, openapi  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,21 @@
+"""``/customers``: search a shop's customers by name, phone, email or card number."""
+from __future__ import annotations
+
+from ..schemas import CustomerPageSchema, CustomerSearchArgs
+from ..services import customers, groups
+from . import api_blueprint
+from .auth import current_shop
+from .rest import arguments, response
+
+
+@api_blueprint.get("/customers")
+@response(CustomerPageSchema())
+@arguments(CustomerSearchArgs(), location="query")
+def search_customers(args):
+    shop = current_shop()
+    group_id = groups.get_group(shop, args["group"]).id if args.get("group") else None
+    rows, more = customers.search_customers(
+        shop, q=args["q"], group_id=group_id, page=args["page"], per_page=args["per_page"]
+    )
+    return {"items": rows, "page": args["page"], "per_page": args["per_page"],
+            "next_page": args["page"] + 1 if more else None}

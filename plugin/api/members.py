@@ -1,0 +1,62 @@
+"""``/groups/<key>/members``: who is in a group, adding and removing them, and why."""
+from __future__ import annotations
+
+from ..errors import NotFound
+from ..models import Customer, Shop
+from ..schemas import (
+    MemberPageArgs, MemberPageSchema, MemberRemovedSchema, MembersAddedSchema, MembersInSchema,
+    MembershipWhySchema,
+)
+from ..services import customers, groups, members
+from . import api_blueprint
+from .auth import current_shop
+from .groups import API_ACTOR
+from .rest import arguments, response
+
+
+@api_blueprint.get("/groups/<key>/members")
+@response(MemberPageSchema())
+@arguments(MemberPageArgs(), location="query")
+def list_members(args, key):
+    group = groups.get_group(current_shop(), key)
+    rows, next_after = members.page_of_members(group, after=args.get("after"), limit=args["limit"])
+    return {"items": rows, "next": None if next_after is None else str(next_after)}
+
+
+@api_blueprint.post("/groups/<key>/members")
+@response(MembersAddedSchema())
+@arguments(MembersInSchema())
+def add_members(body, key):
+    shop = current_shop()
+    group = groups.get_group(shop, key)
+    ids = customers.customers_by_external_id(shop, body["customer_ids"])
+    added = set(members.add_members(shop, group, ids.values(), source="api", actor=API_ACTOR))
+    return {
+        "added": [external for external, internal in ids.items() if internal in added],
+        "already_members": [external for external, internal in ids.items() if internal not in added],
+    }
+
+
+@api_blueprint.delete("/groups/<key>/members/<customer_id>")
+@response(MemberRemovedSchema())
+def remove_member(key, customer_id):
+    shop = current_shop()
+    group = groups.get_group(shop, key)
+    removed, moved = members.remove_members(shop, group, [_customer(shop, customer_id).id], source="api", actor=API_ACTOR)
+    if not removed:
+        raise NotFound(f"Customer {customer_id!r} is not in {group.name}.")
+    return {"removed": customer_id, "moved_to_default": bool(moved)}
+
+
+@api_blueprint.get("/groups/<key>/members/<customer_id>/why")
+@response(MembershipWhySchema())
+def why_member(key, customer_id):
+    shop = current_shop()
+    return members.explain(groups.get_group(shop, key), _customer(shop, customer_id))
+
+
+def _customer(shop: Shop, external_id: str) -> Customer:
+    customer = customers.get_customer(shop, external_id)
+    if customer is None:
+        raise NotFound(f"No customer {external_id!r} in this shop.")
+    return customer

@@ -1,0 +1,63 @@
+"""Two decorators over webargs and marshmallow: views take parsed input and return objects.
+
+``@arguments`` parses and validates the request; ``@response`` serialises what the view
+returns, commits the request's one transaction, and records both schemas for OpenAPI.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Response
+from marshmallow import Schema
+from webargs.flaskparser import FlaskParser
+
+from ..db import session
+from ..errors import BadRequest, ValidationFailed
+
+
+class Parser(FlaskParser):
+    def handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise BadRequest("The request body is not valid JSON.")
+
+
+parser = Parser()
+
+
+@parser.error_handler
+def _invalid_input(error, req, schema, *, error_status_code, error_headers):
+    messages = {field: problem for by_location in error.messages.values() for field, problem in by_location.items()}
+    summary = "; ".join(f"{field}: {_first(problem)}" for field, problem in messages.items())
+    raise ValidationFailed(f"Invalid input: {summary}", fields=messages)
+
+
+def _first(problem: Any) -> str:
+    while isinstance(problem, (list, dict)) and problem:
+        problem = problem[0] if isinstance(problem, list) else next(iter(problem.values()))
+    return str(problem)
+
+
+def arguments(schema: Schema, *, location: str = "json") -> Callable:
+    """Pass the request's parsed ``location`` (json or query) to the view as its first argument."""
+    def decorator(view: Callable) -> Callable:
+        parsed_view = parser.use_args(schema, location=location)(view)
+        parsed_view.__dict__.setdefault("apidoc", {}).setdefault("arguments", []).append((schema, location))
+        return parsed_view
+    return decorator
+
+
+def response(schema: Schema, *, status: int = 200, description: str = "") -> Callable:
+    """Serialise the view's return value (or ``(value, status)``) and commit the transaction."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def serialising_view(*args, **kwargs):
+            result = view(*args, **kwargs)
+            if isinstance(result, Response):
+                return result
+            value, code = result if isinstance(result, tuple) else (result, status)
+            body = schema.dump(value)
+            session().commit()
+            return body, code
+        serialising_view.__dict__.setdefault("apidoc", {})["response"] = (schema, status, description)
+        return serialising_view
+    return decorator

@@ -1,0 +1,27 @@
+"""Configuration defaults; every key is read as ``CUSTOMER_GROUPS_<NAME>`` from the app config."""
+from __future__ import annotations
+
+#: URL prefix of the JSON API.
+API_PREFIX = "/api/customer-groups/v1"
+#: URL prefix of the admin pages (the host's CRM menu links here).
+ADMIN_PREFIX = "/admin/crm/groups"
+#: Database used only when the host app has no Flask-SQLAlchemy of its own; else ``DATABASE_URL``.
+DATABASE_URL = "sqlite:///customer_groups.db"
+#: Redis for background jobs in production; empty runs jobs in-process.
+REDIS_URL = ""
+#: Plans whose shops get the plugin.
+PLANS_WITH_ACCESS = ("pro", "enterprise")
+#: Rows per page in member lists and customer searches (API and admin).
+PAGE_SIZE = 50
+#: Largest page a client may ask for.
+MAX_PAGE_SIZE = 500
+#: Where the admin pages send a visitor who has no admin session.
+LOGIN_URL = "/login"
+#: Name of the Alembic version table, kept apart from the host's.
+VERSION_TABLE = "customer_groups_alembic_version"
+
+DEFAULTS = {
+    f"CUSTOMER_GROUPS_{name}": value
+    for name, value in dict(globals()).items()
+    if name.isupper() and name != "DEFAULTS"
+}

@@ -1,0 +1,45 @@
+"""What the host calls (in process, or through ``/events``) when something happens to a customer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+
+from .db import session
+from .errors import ValidationFailed
+from .licensing import require_plan
+from .models import Customer
+from .schemas import CustomerInSchema
+from .services.customers import register_customer
+from .services.members import group_keys_of
+from .services.shops import get_shop
+from .signals import customer_registered as customer_registered_signal
+
+
+@dataclass(frozen=True)
+class Registration:
+    customer: Customer
+    groups: list[str]
+    created: bool
+
+
+def customer_registered(shop_id: int, fields: dict[str, Any], *, actor: str = "hook") -> Registration:
+    """Store the customer (idempotent on ``external_id``); a new one joins the default group."""
+    try:
+        valid = CustomerInSchema().load(fields)
+    except ValidationError as error:
+        raise ValidationFailed(f"Invalid customer: {error.messages}", fields=error.messages) from None
+    return store_customer(shop_id, valid, actor=actor)
+
+
+def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Registration:
+    """Register or update from already-validated fields, commit, and tell subscribers."""
+    shop = get_shop(shop_id)
+    require_plan(shop)
+    customer, created = register_customer(shop, valid, actor=actor)
+    registration = Registration(customer, group_keys_of(shop, customer.id), created)
+    session().commit()
+    if created:
+        customer_registered_signal.send(shop.id, customer=customer)
+    return registration

@@ -1,0 +1,8 @@
+"""The plugin's tables, all scoped by ``shop_id``."""
+from __future__ import annotations
+
+from .customer import Customer, CustomerTag
+from .group import Group, Membership, MembershipEvent
+from .shop import ApiKey, Shop
+
+__all__ = ["ApiKey", "Customer", "CustomerTag", "Group", "Membership", "MembershipEvent", "Shop"]

@@ -1,0 +1,68 @@
+"""The plugin's copy of the host's customers, kept in sync by hooks and events."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, BigId
+from ._columns import created_at, shop_fk, utcnow
+
+GENDERS = ("female", "male", "other", "unknown")
+
+
+class Customer(Base):
+    __tablename__ = "cg_customers"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "external_id"),
+        CheckConstraint(f"gender IN {GENDERS!r}", name="gender"),
+        Index("ix_cg_customers_shop_phone", "shop_id", "phone"),
+        Index("ix_cg_customers_shop_card", "shop_id", "card_number"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = shop_fk()
+    external_id: Mapped[str] = mapped_column(String(128))
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    last_name: Mapped[str] = mapped_column(String(128), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    gender: Mapped[str] = mapped_column(String(8), default="unknown")
+    birthday: Mapped[date | None] = mapped_column(Date)
+    city: Mapped[str] = mapped_column(String(128), default="")
+    card_number: Mapped[str] = mapped_column(String(64), default="")
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    email_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    tag_rows: Mapped[list[CustomerTag]] = relationship(
+        cascade="all, delete-orphan", order_by="CustomerTag.tag", lazy="selectin"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email or self.external_id
+
+
+Index("ix_cg_customers_shop_email", Customer.shop_id, func.lower(Customer.email))
+Index("ix_cg_customers_shop_name", Customer.shop_id, func.lower(Customer.last_name), func.lower(Customer.first_name))
+
+
+class CustomerTag(Base):
+    """One row a tag, so that segments can filter on tags in plain SQL on every database."""
+
+    __tablename__ = "cg_customer_tags"
+    __table_args__ = (Index("ix_cg_customer_tags_shop_tag", "shop_id", "tag"),)
+
+    customer_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("cg_customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("cg_shops.id", ondelete="CASCADE"))

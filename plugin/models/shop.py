@@ -1,0 +1,37 @@
+"""Shops (the platform's tenants) and their hashed API keys."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+from ._columns import created_at
+
+PLANS = ("free", "pro", "enterprise")
+
+
+class Shop(Base):
+    __tablename__ = "cg_shops"
+    __table_args__ = (CheckConstraint(f"plan IN {PLANS!r}", name="plan"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    plan: Mapped[str] = mapped_column(String(16), default="free")
+    created_at: Mapped[datetime] = created_at()
+
+
+class ApiKey(Base):
+    """Only the SHA-256 of a key is stored; the key itself is shown once, at creation."""
+
+    __tablename__ = "cg_api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("cg_shops.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = created_at()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,170 @@
+"""Marshmallow schemas: the one definition of valid input, used by the API, the admin forms and OpenAPI."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+
+from .models.customer import GENDERS
+
+COLOUR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="must be a colour written #RRGGBB")
+KEY = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="use lower-case letters, digits and single dashes")
+
+
+def _strip(text: str) -> str:
+    return text.strip()
+
+
+class GroupInSchema(Schema):
+    """A new group; PATCH takes the same fields (all optional) except ``key``, which never changes."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    key = fields.String(validate=[validate.Length(min=1, max=64), KEY])
+    colour = fields.String(load_default="#64748B", validate=COLOUR)
+    description = fields.String(load_default="", validate=validate.Length(max=1000))
+    is_default = fields.Boolean(load_default=False)
+    kind = fields.String(load_default="static", validate=validate.OneOf(["static"]))
+
+    @validates("name")
+    def _name_not_blank(self, name: str, **_kwargs) -> None:
+        if not name.strip():
+            raise ValidationError("must not be blank")
+
+    @post_load
+    def _normalise(self, data: dict, **_kwargs) -> dict:
+        if "name" in data:
+            data["name"] = _strip(data["name"])
+        if "colour" in data:
+            data["colour"] = data["colour"].upper()
+        return data
+
+
+class GroupPatchSchema(GroupInSchema):
+    """Load with ``partial=True``: PATCH changes only what it names, no defaults filled in."""
+
+    class Meta:
+        exclude = ("key", "kind")
+
+
+class GroupOutSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    colour = fields.String()
+    description = fields.String()
+    is_default = fields.Boolean()
+    kind = fields.String()
+    builtin = fields.Boolean()
+    size = fields.Integer(attribute="member_count")
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class GroupListSchema(Schema):
+    items = fields.List(fields.Nested(GroupOutSchema))
+
+
+class CustomerInSchema(Schema):
+    """A customer event from the host: register (new ``external_id``) or update."""
+
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    first_name = fields.String(validate=validate.Length(max=128))
+    last_name = fields.String(validate=validate.Length(max=128))
+    email = fields.Email(validate=validate.Length(max=254))
+    phone = fields.String(validate=validate.Length(max=32))
+    gender = fields.String(validate=validate.OneOf(GENDERS))
+    birthday = fields.Date(allow_none=True)
+    city = fields.String(validate=validate.Length(max=128))
+    card_number = fields.String(validate=validate.Length(max=64))
+    registered_at = fields.AwareDateTime()
+    email_opt_in = fields.Boolean()
+    sms_opt_in = fields.Boolean()
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=100))
+
+
+class CustomerOutSchema(Schema):
+    external_id = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    email = fields.String()
+    phone = fields.String()
+    gender = fields.String()
+    birthday = fields.Date(allow_none=True)
+    city = fields.String()
+    card_number = fields.String()
+    registered_at = fields.DateTime()
+    email_opt_in = fields.Boolean()
+    sms_opt_in = fields.Boolean()
+    tags = fields.List(fields.String())
+
+
+class RegistrationSchema(Schema):
+    customer = fields.Nested(CustomerOutSchema)
+    groups = fields.List(fields.String(), metadata={"description": "keys of the customer's groups"})
+    created = fields.Boolean(metadata={"description": "true when this event registered the customer"})
+
+
+class MemberOutSchema(Schema):
+    customer = fields.Nested(CustomerOutSchema)
+    source = fields.String(metadata={"description": "default, manual, import, api or condition"})
+    since = fields.DateTime()
+
+
+class MemberPageSchema(Schema):
+    items = fields.List(fields.Nested(MemberOutSchema))
+    next = fields.String(allow_none=True, metadata={"description": "pass as ?after= for the next page"})
+
+
+class MembersInSchema(Schema):
+    customer_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=128)), required=True,
+        validate=validate.Length(min=1, max=1000), metadata={"description": "external ids"},
+    )
+
+
+class MembersAddedSchema(Schema):
+    added = fields.List(fields.String())
+    already_members = fields.List(fields.String())
+
+
+class MemberRemovedSchema(Schema):
+    removed = fields.String()
+    moved_to_default = fields.Boolean()
+
+
+class GroupDeletedSchema(Schema):
+    deleted = fields.String()
+    moved_to_default = fields.Integer(metadata={"description": "customers who had no other static group"})
+
+
+class MembershipWhySchema(Schema):
+    member = fields.Boolean()
+    source = fields.String(allow_none=True)
+    since = fields.DateTime(allow_none=True)
+    reason = fields.String()
+
+
+class MemberPageArgs(Schema):
+    after = fields.Integer(validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class CustomerSearchArgs(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=128))
+    group = fields.String(validate=validate.Length(max=64))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class CustomerPageSchema(Schema):
+    items = fields.List(fields.Nested(CustomerOutSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    next_page = fields.Integer(allow_none=True)
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(metadata={"description": "bad_request, unauthorized, plan_required, not_found, conflict, validation_error"})
+    message = fields.String()
+    field_messages = fields.Dict(data_key="fields", metadata={"description": "messages by field name"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema)

@@ -1,0 +1,1 @@
+"""Business operations on the plugin's data; views and commands call these, never the ORM directly."""

@@ -1,0 +1,107 @@
+"""Storing customers from the host's events, and finding them again."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+
+from ..db import session
+from ..errors import ValidationFailed
+from ..models import Customer, CustomerTag, Membership, Shop
+from ..sql import insert_ignoring_duplicates
+from .members import add_members, default_group
+
+CUSTOMER_COLUMNS = (
+    "first_name", "last_name", "email", "phone", "gender", "birthday", "city", "card_number",
+    "registered_at", "email_opt_in", "sms_opt_in",
+)
+
+
+def register_customer(shop: Shop, fields: dict[str, Any], *, actor: str = "") -> tuple[Customer, bool]:
+    """Store or update a customer by ``external_id``; a new one joins the default group.
+
+    Returns the customer and whether it was new. Sending the same event twice changes nothing.
+    """
+    columns = {name: fields[name] for name in CUSTOMER_COLUMNS if name in fields}
+    db = session()
+    customer_id = db.scalar(
+        insert_ignoring_duplicates(Customer)
+        .values(shop_id=shop.id, external_id=fields["external_id"], **columns)
+        .returning(Customer.id)
+    )
+    created = customer_id is not None
+    if created:
+        add_members(shop, default_group(shop), [customer_id], source="default", actor=actor)
+    else:
+        customer_id = db.scalar(
+            update(Customer)
+            .where(Customer.shop_id == shop.id, Customer.external_id == fields["external_id"])
+            .values(**columns, updated_at=func.now())
+            .returning(Customer.id)
+        )
+    if "tags" in fields:
+        _replace_tags(shop, customer_id, fields["tags"])
+    return db.get(Customer, customer_id, populate_existing=True), created
+
+
+def customers_by_external_id(shop: Shop, external_ids: list[str]) -> dict[str, int]:
+    """Internal ids by external id; refuses the whole list if any id is unknown."""
+    found = dict(session().execute(
+        select(Customer.external_id, Customer.id)
+        .where(Customer.shop_id == shop.id, Customer.external_id.in_(external_ids))
+    ).tuples())
+    unknown = [external_id for external_id in external_ids if external_id not in found]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown customer ids: {', '.join(unknown[:10])}", fields={"customer_ids": [f"unknown: {', '.join(unknown[:10])}"]}
+        )
+    return found
+
+
+def get_customer(shop: Shop, external_id: str) -> Customer | None:
+    return session().scalar(
+        select(Customer).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
+    )
+
+
+def search_customers(
+    shop: Shop, *, q: str = "", group_id: int | None = None, page: int = 1, per_page: int = 50,
+) -> tuple[list[Customer], bool]:
+    """A page of customers matching ``q`` (a name, email or phone prefix, a card number or
+    external id), in registration order; also says whether another page follows."""
+    query = (
+        select(Customer).where(Customer.shop_id == shop.id).order_by(Customer.id)
+        .offset((page - 1) * per_page).limit(per_page + 1)
+    )
+    if q.strip():
+        query = query.where(_matches(q.strip()))
+    if group_id is not None:
+        query = query.join(Membership, Membership.customer_id == Customer.id).where(Membership.group_id == group_id)
+    rows = list(session().scalars(query))
+    return rows[:per_page], len(rows) > per_page
+
+
+def _matches(q: str):
+    prefix = q.lower().replace("%", r"\%").replace("_", r"\_") + "%"
+    words = q.lower().split()
+    name_match = (
+        func.lower(Customer.first_name + " " + Customer.last_name).like(prefix, escape="\\")
+        | func.lower(Customer.last_name).like(prefix, escape="\\")
+    )
+    if len(words) == 2:
+        name_match |= (func.lower(Customer.last_name) == words[0]) & (func.lower(Customer.first_name) == words[1])
+    return or_(
+        name_match,
+        func.lower(Customer.email).like(prefix, escape="\\"),
+        Customer.phone.like(q.replace(" ", "") + "%"),
+        Customer.card_number == q,
+        Customer.external_id == q,
+    )
+
+
+def _replace_tags(shop: Shop, customer_id: int, tags: list[str]) -> None:
+    session().execute(delete(CustomerTag).where(CustomerTag.customer_id == customer_id))
+    if tags:
+        session().execute(CustomerTag.__table__.insert(), [
+            {"customer_id": customer_id, "tag": tag, "shop_id": shop.id} for tag in dict.fromkeys(tags)
+        ])

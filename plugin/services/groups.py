@@ -1,0 +1,112 @@
+"""Creating, changing and deleting groups, and switching the shop's default group."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from ..db import session
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import Group, Membership, MembershipEvent, Shop
+from .members import rehome_members_of
+
+
+def list_groups(shop: Shop) -> list[Group]:
+    """Default group first, built-in groups last, the rest by name."""
+    return list(session().scalars(
+        select(Group).where(Group.shop_id == shop.id)
+        .order_by(Group.is_default.desc(), Group.builtin, Group.name_folded)
+    ))
+
+
+def get_group(shop: Shop, key: str) -> Group:
+    group = session().scalar(select(Group).where(Group.shop_id == shop.id, Group.key == key))
+    if group is None:
+        raise NotFound(f"No group {key!r} in this shop.")
+    return group
+
+
+def create_group(shop: Shop, fields: dict[str, Any]) -> Group:
+    fields = dict(fields)
+    make_default = fields.pop("is_default", False)
+    _check_name_free(shop, fields["name"])
+    key = fields.pop("key", None) or _unused_key(shop, slugify(fields["name"]))
+    if session().scalar(select(Group.id).where(Group.shop_id == shop.id, Group.key == key)):
+        raise Conflict(f"A group with key {key!r} exists already.", fields={"key": ["already taken"]})
+    group = Group(shop_id=shop.id, key=key, **fields)
+    session().add(group)
+    session().flush()
+    if make_default:
+        make_default_group(shop, group)
+    return group
+
+
+def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
+    changes = dict(changes)
+    make_default = changes.pop("is_default", None)
+    if "name" in changes and changes["name"].casefold() != group.name_folded:
+        _check_name_free(shop, changes["name"])
+    for field, value in changes.items():
+        setattr(group, field, value)
+    if make_default is False and group.is_default:
+        raise ValidationFailed.on("is_default", "a shop always has a default group: make another group the default instead")
+    if make_default and not group.is_default:
+        make_default_group(shop, group)
+    session().flush()
+    return group
+
+
+def make_default_group(shop: Shop, group: Group) -> None:
+    """One atomic switch: the shop row is locked so concurrent switches queue up, not collide."""
+    if group.builtin or group.kind != "static":
+        raise ValidationFailed.on("is_default", "only a static group can be the default group")
+    session().execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
+    session().execute(
+        update(Group).where(Group.shop_id == shop.id, Group.is_default, Group.id != group.id)
+        .values(is_default=False)
+    )
+    session().execute(
+        update(Group).where(Group.id == group.id).values(is_default=True)
+    )
+    session().expire(group, ["is_default"])
+
+
+def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:
+    """Delete a group; returns the customers moved to the default group so that none is lost."""
+    if group.is_default:
+        raise Conflict("The default group cannot be deleted; make another group the default first.")
+    if group.builtin:
+        raise Conflict(f"{group.name} is built in and cannot be deleted.")
+    moved = rehome_members_of(shop, group, actor=actor)
+    session().execute(delete(MembershipEvent).where(MembershipEvent.group_id == group.id))
+    session().execute(delete(Membership).where(Membership.group_id == group.id))
+    session().delete(group)
+    session().flush()
+    return moved
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:56] or "group"
+
+
+def _unused_key(shop: Shop, base: str) -> str:
+    taken = set(session().scalars(
+        select(Group.key).where(Group.shop_id == shop.id, Group.key.like(f"{base}%"))
+    ))
+    suffix = 1
+    key = base
+    while key in taken:
+        suffix += 1
+        key = f"{base}-{suffix}"
+    return key
+
+
+def _check_name_free(shop: Shop, name: str) -> None:
+    clash = session().scalar(
+        select(Group.name).where(Group.shop_id == shop.id, Group.name_folded == name.casefold())
+    )
+    if clash is not None:
+        raise Conflict(f"A group named {clash!r} exists already.", fields={"name": ["already taken (names ignore case)"]})

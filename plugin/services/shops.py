@@ -1,0 +1,99 @@
+"""Creating shops, issuing their API keys and finding a shop by key."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import list_currencies
+from sqlalchemy import select
+
+from ..db import session
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import ApiKey, Group, Shop
+from ..models.group import GUESTS_KEY, STANDARD_KEY
+from ..models.shop import PLANS
+
+KEY_PREFIX = "cg_"
+
+
+def hash_key(api_key: str) -> str:
+    """Keys are long random tokens, so one SHA-256 is enough to keep them unusable if leaked."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def create_shop(name: str, *, plan: str = "pro", currency: str = "EUR", timezone: str = "UTC") -> tuple[Shop, str]:
+    """Create a shop with its Standard and guests groups; returns the shop and its new API key."""
+    _check_shop_fields(name, plan, currency, timezone)
+    db = session()
+    if db.scalar(select(Shop.id).where(Shop.name == name)) is not None:
+        raise Conflict(f"A shop named {name!r} exists already.", fields={"name": ["already taken"]})
+    shop = Shop(name=name, plan=plan, currency=currency, timezone=timezone)
+    db.add(shop)
+    db.flush()
+    db.add_all([
+        Group(shop_id=shop.id, key=STANDARD_KEY, name="Standard", colour="#2563EB", is_default=True,
+              description="Every customer who registers joins this group."),
+        Group(shop_id=shop.id, key=GUESTS_KEY, name="Guests", colour="#94A3B8", builtin=True,
+              description="Shoppers without an account; has no stored members."),
+    ])
+    api_key = issue_api_key(shop)
+    db.commit()
+    return shop, api_key
+
+
+def issue_api_key(shop: Shop) -> str:
+    api_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    session().add(ApiKey(shop_id=shop.id, key_hash=hash_key(api_key), prefix=api_key[:10]))
+    return api_key
+
+
+def shop_for_api_key(api_key: str) -> Shop | None:
+    return session().scalar(
+        select(Shop).join(ApiKey, ApiKey.shop_id == Shop.id)
+        .where(ApiKey.key_hash == hash_key(api_key), ApiKey.revoked_at.is_(None))
+    )
+
+
+def get_shop(shop_id: int) -> Shop:
+    shop = session().get(Shop, shop_id)
+    if shop is None:
+        raise NotFound(f"No shop with id {shop_id}.")
+    return shop
+
+
+def find_shop(reference: str | None) -> Shop:
+    """The shop named or numbered by ``reference``; with none given, the only shop there is."""
+    db = session()
+    if reference is None:
+        shops = db.scalars(select(Shop).limit(2)).all()
+        if len(shops) != 1:
+            raise NotFound("Name the shop with --shop ID|NAME" if shops else "There is no shop yet; run create-shop.")
+        return shops[0]
+    query = select(Shop).where(Shop.name == reference)
+    if reference.isdigit():
+        query = select(Shop).where((Shop.id == int(reference)) | (Shop.name == reference))
+    shop = db.scalar(query)
+    if shop is None:
+        raise NotFound(f"No shop {reference!r}.")
+    return shop
+
+
+def set_plan(shop: Shop, plan: str) -> None:
+    if plan not in PLANS:
+        raise ValidationFailed.on("plan", f"must be one of {', '.join(PLANS)}")
+    shop.plan = plan
+    session().commit()
+
+
+def _check_shop_fields(name: str, plan: str, currency: str, timezone: str) -> None:
+    if not name or not name.strip() or len(name) > 128:
+        raise ValidationFailed.on("name", "must be 1 to 128 characters")
+    if plan not in PLANS:
+        raise ValidationFailed.on("plan", f"must be one of {', '.join(PLANS)}")
+    if currency not in list_currencies():
+        raise ValidationFailed.on("currency", f"{currency!r} is not an ISO 4217 currency code")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed.on("timezone", f"{timezone!r} is not an IANA time zone") from None

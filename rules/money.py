@@ -1,0 +1,203 @@
+"""Money: an exact amount in one currency, rounded and split without losing a cent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from babel.numbers import get_currency_precision, list_currencies
+
+__all__ = [
+    "CurrencyMismatchError",
+    "Money",
+    "UnknownCurrencyError",
+    "allocate",
+    "allocate_minor",
+    "format_minor",
+    "minor_digits",
+    "to_minor",
+]
+
+
+class UnknownCurrencyError(ValueError):
+    """A currency code babel does not know: refusing it beats guessing its decimals."""
+
+
+class CurrencyMismatchError(ValueError):
+    """Two amounts in different currencies met: there is no exchange rate here."""
+
+
+_KNOWN_CURRENCIES = frozenset(list_currencies())
+
+
+@lru_cache(maxsize=None)
+def minor_digits(currency: str) -> int:
+    """Decimals of the currency's minor unit (EUR 2, JPY 0, KWD 3), as babel's CLDR data says."""
+    if currency not in _KNOWN_CURRENCIES:
+        raise UnknownCurrencyError(f"unknown currency {currency!r}")
+    return get_currency_precision(currency)
+
+
+@lru_cache(maxsize=4096)
+def to_minor(amount: Decimal, currency: str) -> int:
+    """The amount in whole minor units, rounded half-up (cached: rule amounts repeat a lot)."""
+    return int(amount.scaleb(minor_digits(currency)).to_integral_value(ROUND_HALF_UP))
+
+
+def format_minor(units: int, currency: str) -> str:
+    """Minor units as the plain decimal string the JSON carries: "12.50", "1000", "1.250"."""
+    digits = minor_digits(currency)
+    if digits == 0:
+        return str(units)
+    sign = "-" if units < 0 else ""
+    whole, fraction = divmod(abs(units), 10**digits)
+    return f"{sign}{whole}.{fraction:0{digits}d}"
+
+
+def allocate_minor(total: int, weights: Sequence[int]) -> list[int]:
+    """Split whole units in proportion to weights by largest remainder; ties go to the earlier part.
+
+    The parts always add up to ``total`` exactly, which per-part rounding cannot promise.
+    """
+    if any(weight < 0 for weight in weights):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        if total:
+            raise ValueError("cannot allocate a non-zero amount over zero weights")
+        return [0] * len(weights)
+    if total < 0:
+        return [-part for part in allocate_minor(-total, weights)]
+    parts = []
+    remainders = []
+    for index, weight in enumerate(weights):
+        share, remainder = divmod(total * weight, weight_sum)
+        parts.append(share)
+        remainders.append((-remainder, index))
+    leftover = total - sum(parts)
+    if leftover:
+        for _, index in sorted(remainders)[:leftover]:
+            parts[index] += 1
+    return parts
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact ``Decimal`` amount tied to its currency.
+
+    Floats are refused (0.1 + 0.2 is not 0.3) and so is mixing currencies; rounding is
+    explicit, half-up, to the currency's minor unit.
+    """
+
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        amount = self.amount
+        if isinstance(amount, float) or isinstance(amount, bool):
+            raise TypeError("Money refuses floats and booleans: pass a Decimal, an int or a str")
+        if isinstance(amount, (int, str)):
+            try:
+                amount = Decimal(amount)
+            except ArithmeticError:
+                raise ValueError(f"{self.amount!r} is not a decimal amount") from None
+            object.__setattr__(self, "amount", amount)
+        elif not isinstance(amount, Decimal):
+            raise TypeError(f"Money needs a Decimal amount, not {type(amount).__name__}")
+        if not amount.is_finite():
+            raise ValueError("Money must be finite")
+        minor_digits(self.currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def from_minor(cls, units: int, currency: str) -> Money:
+        """Money from whole minor units, the engine's internal representation."""
+        return cls(Decimal(units).scaleb(-minor_digits(currency)), currency)
+
+    @property
+    def minor_units(self) -> int:
+        """Whole minor units after rounding half-up."""
+        return to_minor(self.amount, self.currency)
+
+    def round(self) -> Money:
+        """Half-up to the currency's minor unit: 0.125 EUR becomes 0.13."""
+        return Money.from_minor(self.minor_units, self.currency)
+
+    def format_amount(self) -> str:
+        """The rounded amount as the JSON carries it, e.g. "12.50"."""
+        return format_minor(self.minor_units, self.currency)
+
+    def allocate(self, weights: Sequence[int | Decimal | Money]) -> list[Money]:
+        return allocate(self, weights)
+
+    def _same_currency(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(f"cannot mix {self.currency} and {other.currency}")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.amount + self._same_currency(other).amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.amount - self._same_currency(other).amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __mul__(self, factor: int | Decimal) -> Money:
+        if isinstance(factor, (float, bool)) or not isinstance(factor, (int, Decimal)):
+            raise TypeError("Money can only be multiplied by an int or a Decimal")
+        return Money(self.amount * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._same_currency(other).amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same_currency(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same_currency(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same_currency(other).amount
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)
+
+    def __str__(self) -> str:
+        return f"{self.format_amount()} {self.currency}"
+
+
+def allocate(total: Money, weights: Sequence[int | Decimal | Money]) -> list[Money]:
+    """Split ``total`` (rounded to its minor unit) in proportion to ``weights``.
+
+    Largest remainder, ties to the earlier part: 10.00 over three equal weights gives
+    3.34, 3.33, 3.33, and the parts always add up to the total.
+    """
+    if not weights:
+        raise ValueError("allocate needs at least one weight")
+    numbers: list[Decimal] = []
+    for weight in weights:
+        if isinstance(weight, Money):
+            numbers.append(total._same_currency(weight).amount)
+        elif isinstance(weight, (float, bool)) or not isinstance(weight, (int, Decimal)):
+            raise TypeError("weights must be ints, Decimals or Money, never floats")
+        elif isinstance(weight, Decimal) and not weight.is_finite():
+            raise ValueError("weights must be finite")
+        else:
+            numbers.append(Decimal(weight))
+    # Scale every weight to an integer so the split stays exact.
+    exponent = min(number.as_tuple().exponent for number in numbers)
+    scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    integer_weights = [int(number.scaleb(scale)) for number in numbers]
+    parts = allocate_minor(total.minor_units, integer_weights)
+    return [Money.from_minor(part, total.currency) for part in parts]

@@ -1,0 +1,196 @@
+"""The priced cart: frozen lines, adjustments, gifts and totals, and its JSON form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .money import Money, format_minor
+
+# Amounts are kept as exact integers in the currency's minor unit (cents for EUR, yen for
+# JPY): building thousands of Decimals per checkout would cost more than the pricing itself.
+# Every amount is also offered as Money through a property.
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """One rule's change to one line: negative for discounts, positive for increases."""
+
+    rule_id: str
+    rule_name: str
+    kind: str
+    amount_minor: int
+    currency: str
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_minor(self.amount_minor, self.currency)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "kind": self.kind,
+            "amount": format_minor(self.amount_minor, self.currency),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    id: str
+    quantity: int
+    currency: str
+    base_unit_minor: int
+    unit_minor: int
+    discount_minor: int
+    adjustments: tuple[Adjustment, ...]
+
+    @property
+    def subtotal_minor(self) -> int:
+        """At base prices, like the cart's subtotal."""
+        return self.base_unit_minor * self.quantity
+
+    @property
+    def surcharge_minor(self) -> int:
+        return (self.unit_minor - self.base_unit_minor) * self.quantity
+
+    @property
+    def total_minor(self) -> int:
+        return self.unit_minor * self.quantity - self.discount_minor
+
+    @property
+    def base_unit_price(self) -> Money:
+        return Money.from_minor(self.base_unit_minor, self.currency)
+
+    @property
+    def unit_price(self) -> Money:
+        return Money.from_minor(self.unit_minor, self.currency)
+
+    @property
+    def subtotal(self) -> Money:
+        return Money.from_minor(self.subtotal_minor, self.currency)
+
+    @property
+    def discount(self) -> Money:
+        return Money.from_minor(self.discount_minor, self.currency)
+
+    @property
+    def total(self) -> Money:
+        return Money.from_minor(self.total_minor, self.currency)
+
+    def to_json(self) -> dict[str, Any]:
+        currency = self.currency
+        return {
+            "id": self.id,
+            "quantity": self.quantity,
+            "base_unit_price": format_minor(self.base_unit_minor, currency),
+            "unit_price": format_minor(self.unit_minor, currency),
+            "subtotal": format_minor(self.subtotal_minor, currency),
+            "discount": format_minor(self.discount_minor, currency),
+            "total": format_minor(self.total_minor, currency),
+            "adjustments": [adjustment.to_json() for adjustment in self.adjustments],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GiftLine:
+    """A free line; gifts add nothing to the totals."""
+
+    product_id: str
+    name: str
+    quantity: int
+    rule_id: str
+    currency: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "product_id": self.product_id,
+            "name": self.name,
+            "quantity": self.quantity,
+            "unit_price": format_minor(0, self.currency),
+            "rule_id": self.rule_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    """Why one rule did or did not apply, e.g. "VIP 20% skipped: subtotal below 50.00 EUR"."""
+
+    rule_id: str
+    rule_name: str
+    applied: bool
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "applied": self.applied,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PricedCart:
+    """What ``evaluate`` returns; the API, the CLI and the admin's simulate page all render it."""
+
+    currency: str
+    lines: tuple[PricedLine, ...]
+    gifts: tuple[GiftLine, ...]
+    applied_rules: tuple[str, ...]
+    explain: Callable[[PricedCart], tuple[TraceEntry, ...]] = field(repr=False, compare=False)
+
+    @property
+    def trace(self) -> tuple[TraceEntry, ...]:
+        """One entry per rule of the ruleset, in rule order; worded only when asked for."""
+        return self.explain(self)
+
+    @property
+    def subtotal_minor(self) -> int:
+        return sum(line.subtotal_minor for line in self.lines)
+
+    @property
+    def surcharge_total_minor(self) -> int:
+        return sum(line.surcharge_minor for line in self.lines)
+
+    @property
+    def discount_total_minor(self) -> int:
+        return sum(line.discount_minor for line in self.lines)
+
+    @property
+    def total_minor(self) -> int:
+        return self.subtotal_minor + self.surcharge_total_minor - self.discount_total_minor
+
+    @property
+    def subtotal(self) -> Money:
+        return Money.from_minor(self.subtotal_minor, self.currency)
+
+    @property
+    def surcharge_total(self) -> Money:
+        return Money.from_minor(self.surcharge_total_minor, self.currency)
+
+    @property
+    def discount_total(self) -> Money:
+        return Money.from_minor(self.discount_total_minor, self.currency)
+
+    @property
+    def total(self) -> Money:
+        return Money.from_minor(self.total_minor, self.currency)
+
+    def to_json(self, *, trace: bool = False) -> dict[str, Any]:
+        """SPEC §2's output shape; amounts are strings with the currency's decimals."""
+        currency = self.currency
+        data: dict[str, Any] = {
+            "currency": currency,
+            "lines": [line.to_json() for line in self.lines],
+            "gifts": [gift.to_json() for gift in self.gifts],
+            "subtotal": format_minor(self.subtotal_minor, currency),
+            "surcharge_total": format_minor(self.surcharge_total_minor, currency),
+            "discount_total": format_minor(self.discount_total_minor, currency),
+            "total": format_minor(self.total_minor, currency),
+            "applied_rules": list(self.applied_rules),
+        }
+        if trace:
+            data["trace"] = [entry.to_json() for entry in self.trace]
+        return data

@@ -1,0 +1,55 @@
+"""Stage 6: gift rules whose trigger holds add free gift lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..ruleset import CompiledRule
+from .state import PricingState
+
+
+def apply_gifts(state: PricingState, rules: Iterable[CompiledRule]) -> None:
+    for rule in rules:
+        quantity = _gift_quantity(state, rule)
+        if quantity:
+            state.gifts.append((rule, quantity))
+            state.applied.add(rule.index)
+
+
+def _gift_quantity(state: PricingState, rule: CompiledRule) -> int:
+    """How many gift units the cart earns: once, or once per multiple of the trigger, capped."""
+    if not state.lines:
+        state.note(rule, "empty_cart")
+        return 0
+    if not rule.rule.conditions.empty and state.qualifies(rule) is None:
+        return 0
+    trigger, matcher = rule.rule.trigger, rule.trigger
+    assert trigger is not None and matcher is not None and rule.rule.gift is not None
+    lines = [position for position, line in enumerate(state.lines) if matcher.matches(line)]
+    if not lines:
+        state.note(rule, "trigger_no_lines")
+        return 0
+    units = sum(state.quantity[position] for position in lines)
+    subtotal = sum(state.base[position] * state.quantity[position] for position in lines)
+    # Naming products or categories without a minimum means "at least one of them".
+    min_quantity = trigger.min_quantity or (1 if trigger.names_items else None)
+    times: list[int] = []
+    if min_quantity is not None:
+        if units < min_quantity:
+            state.note(rule, "trigger_quantity", units, min_quantity)
+            return 0
+        times.append(units // min_quantity)
+    if trigger.min_subtotal is not None:
+        needed = state.money(trigger.min_subtotal)
+        if subtotal < needed:
+            state.note(rule, "trigger_subtotal", subtotal, needed)
+            return 0
+        if needed:
+            times.append(subtotal // needed)
+    multiple = min(times) if rule.rule.repeat and times else 1
+    quantity = rule.rule.gift.quantity * multiple
+    cap = rule.rule.max_per_order
+    if cap is not None and quantity > cap:
+        state.note(rule, "capped", quantity, cap)
+        quantity = cap
+    return quantity
