@@ -1,0 +1,102 @@
+"""The ``customer-groups`` console script: price a cart with the engine alone, no database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .engine import evaluate
+from .errors import ValidationError
+from .parsing import parse_cart, parse_rules
+from .ruleset import compile_rules
+
+#: Commands that need the plugin's database; they live on ``flask``, not here.
+FLASK_COMMANDS = ("init-db", "create-shop", "import-customers", "import-activities", "refresh", "members", "export")
+
+_FLASK_HINT = (
+    "the database commands ({}) run under Flask: flask --app APP customer-groups COMMAND ..., "
+    "e.g. flask --app examples.demo_shop:create_app customer-groups init-db"
+).format(", ".join(FLASK_COMMANDS))
+
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="customer-groups",
+        description="Price a cart with Customer Groups' pricing rules (no database).",
+        epilog=_FLASK_HINT[0].upper() + _FLASK_HINT[1:] + ".",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    evaluate_parser = commands.add_parser(
+        "evaluate", help="print the priced cart as JSON", description="Print the priced cart as JSON."
+    )
+    evaluate_parser.add_argument("--rules", required=True, metavar="RULES.json",
+                                 help="a JSON list of rules (or an object with a \"rules\" list)")
+    evaluate_parser.add_argument("--cart", required=True, metavar="CART.json",
+                                 help="the cart, with the customer's \"groups\"")
+    evaluate_parser.add_argument("--trace", action="store_true", help="explain why each rule did or did not apply")
+    return parser
+
+
+def _load_json(path: str, field: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as error:
+        raise ValidationError(field, f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            field, f"malformed JSON in {path} at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+
+
+def _evaluate(arguments: argparse.Namespace) -> dict[str, Any]:
+    rules_data = _load_json(arguments.rules, "rules")
+    if isinstance(rules_data, dict) and set(rules_data) == {"rules"}:
+        rules_data = rules_data["rules"]
+    try:
+        rules = parse_rules(rules_data)
+    except ValidationError as error:
+        raise error.prefixed("rules") from None
+    cart_data = _load_json(arguments.cart, "cart")
+    try:
+        cart = parse_cart(cart_data)
+    except ValidationError as error:
+        raise error.prefixed("cart") from None
+    return evaluate(compile_rules(rules), cart).to_json(trace=arguments.trace)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 done, 2 bad input or usage)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((argument for argument in argv if not argument.startswith("-")), None)
+    if first is not None and first != "evaluate":
+        known = "unknown" if first not in FLASK_COMMANDS else "database"
+        print(f"customer-groups: {first!r} is not a command here ({known} command); {_FLASK_HINT}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    parser = _parser()
+    try:
+        arguments = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if arguments.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        priced = _evaluate(arguments)
+    except ValidationError as error:
+        print(f"customer-groups: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    json.dump(priced, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
