@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from ..db import session
-from ..errors import ValidationFailed
+from ..errors import NotFound
 from ..models import Customer, CustomerTag, Membership, Shop
 from ..sql import insert_ignoring_duplicates
 from .members import add_members, default_group
@@ -45,16 +45,16 @@ def register_customer(shop: Shop, fields: dict[str, Any], *, actor: str = "") ->
 
 
 def customers_by_external_id(shop: Shop, external_ids: list[str]) -> dict[str, int]:
-    """Internal ids by external id; refuses the whole list if any id is unknown."""
+    """Internal ids by external id; refuses the whole list (404, as for any other shop's data)
+    if any id is unknown to this shop."""
     found = dict(session().execute(
         select(Customer.external_id, Customer.id)
         .where(Customer.shop_id == shop.id, Customer.external_id.in_(external_ids))
-    ).tuples())
+    ).all())
     unknown = [external_id for external_id in external_ids if external_id not in found]
     if unknown:
-        raise ValidationFailed(
-            f"Unknown customer ids: {', '.join(unknown[:10])}", fields={"customer_ids": [f"unknown: {', '.join(unknown[:10])}"]}
-        )
+        listed = ", ".join(unknown[:10])
+        raise NotFound(f"No customers {listed} in this shop.", fields={"customer_ids": [f"unknown: {listed}"]})
     return found
 
 
@@ -82,8 +82,8 @@ def search_customers(
 
 
 def _matches(q: str):
-    prefix = q.lower().replace("%", r"\%").replace("_", r"\_") + "%"
     words = q.lower().split()
+    prefix = _like_prefix(q.lower())
     name_match = (
         func.lower(Customer.first_name + " " + Customer.last_name).like(prefix, escape="\\")
         | func.lower(Customer.last_name).like(prefix, escape="\\")
@@ -93,10 +93,15 @@ def _matches(q: str):
     return or_(
         name_match,
         func.lower(Customer.email).like(prefix, escape="\\"),
-        Customer.phone.like(q.replace(" ", "") + "%"),
+        Customer.phone.like(_like_prefix(q.replace(" ", "")), escape="\\"),
         Customer.card_number == q,
         Customer.external_id == q,
     )
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern matching values that start with ``text`` taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _replace_tags(shop: Shop, customer_id: int, tags: list[str]) -> None:

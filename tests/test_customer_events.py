@@ -1,0 +1,84 @@
+"""Registration: by event or in-process hook, idempotent on external_id, joining the default group."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from plugin.db import session
+from plugin.errors import PlanRequired, ValidationFailed
+from plugin.models import Customer, MembershipEvent
+from plugin.signals import customer_registered
+
+
+def test_registration_event_stores_the_customer_in_the_default_group(shop):
+    response = shop.post("/events/customers", json={
+        "external_id": "u-1", "first_name": "Ioana", "email": "ioana@example.com", "tags": ["vip", "newsletter"],
+    })
+    assert response.status_code == 201
+    assert response.json["created"] is True
+    assert response.json["groups"] == ["standard"]
+    assert response.json["customer"]["tags"] == ["newsletter", "vip"]
+    assert shop.get("/groups/standard").json["size"] == 1
+
+
+def test_the_same_event_twice_changes_nothing(shop):
+    body = {"external_id": "u-1", "first_name": "Ioana"}
+    shop.post("/events/customers", json=body)
+    again = shop.post("/events/customers", json=body)
+    assert again.status_code == 200 and again.json["created"] is False
+    assert session().scalar(select(func.count()).select_from(Customer)) == 1
+    assert session().scalar(select(func.count()).select_from(MembershipEvent)) == 1
+    assert shop.get("/groups/standard").json["size"] == 1
+
+
+def test_an_update_changes_only_the_fields_sent(shop):
+    shop.post("/events/customers", json={"external_id": "u-1", "first_name": "Ioana", "city": "Cluj"})
+    response = shop.post("/events/customers", json={"external_id": "u-1", "city": "Iasi"})
+    assert response.json["customer"]["first_name"] == "Ioana"
+    assert response.json["customer"]["city"] == "Iasi"
+
+
+def test_an_update_does_not_put_a_customer_back_in_the_default_group(shop, make_group):
+    make_group(shop.shop, "VIP")
+    shop.post("/events/customers", json={"external_id": "u-1"})
+    shop.post("/groups/vip/members", json={"customer_ids": ["u-1"]})
+    shop.delete("/groups/standard/members/u-1")
+    response = shop.post("/events/customers", json={"external_id": "u-1", "city": "Iasi"})
+    assert response.json["groups"] == ["vip"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "external_id"),
+    ({"external_id": ""}, "external_id"),
+    ({"external_id": "u", "email": "not-an-email"}, "email"),
+    ({"external_id": "u", "gender": "robot"}, "gender"),
+    ({"external_id": "u", "birthday": "1990-13-01"}, "birthday"),
+    ({"external_id": "u", "registered_at": "2026-01-01T10:00:00"}, "registered_at"),
+    ({"external_id": "u", "nickname": "x"}, "nickname"),
+])
+def test_bad_customer_events_are_refused_and_store_nothing(shop, body, field):
+    response = shop.post("/events/customers", json=body)
+    assert response.status_code == 422
+    assert field in response.json["error"]["fields"]
+    assert session().scalar(select(func.count()).select_from(Customer)) == 0
+
+
+def test_in_process_hook_registers_and_signals(app, shop):
+    received = []
+    with customer_registered.connected_to(lambda shop_id, customer: received.append((shop_id, customer.external_id))):
+        registration = app.extensions["customer_groups"].register_customer(shop.shop.id, external_id="h-1", first_name="Dan")
+        app.extensions["customer_groups"].register_customer(shop.shop.id, external_id="h-1", first_name="Dan")
+    assert registration.created and registration.groups == ["standard"]
+    assert received == [(shop.shop.id, "h-1")]
+
+
+def test_in_process_hook_validates_like_the_api(app, shop):
+    with pytest.raises(ValidationFailed) as error:
+        app.extensions["customer_groups"].register_customer(shop.shop.id, external_id="h-1", gender="robot")
+    assert "gender" in error.value.fields
+
+
+def test_in_process_hook_respects_the_plan(app, make_shop):
+    free = make_shop("Free", plan="free")
+    with pytest.raises(PlanRequired):
+        app.extensions["customer_groups"].register_customer(free.shop.id, external_id="h-1")

@@ -1,0 +1,46 @@
+"""Customer search: name, phone, email, card number; narrowed to a group; numbered pages."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def people(shop, make_customer, make_group):
+    make_customer(shop.shop, "a1", first_name="Maria", last_name="Popescu", email="maria@shop.ro",
+                  phone="+40711111111", card_number="CARD-001")
+    make_customer(shop.shop, "a2", first_name="Mario", last_name="Rossi", email="mario@it.it", phone="+39022222222")
+    make_customer(shop.shop, "a3", first_name="Elena", last_name="Marin", email="elena@shop.ro", card_number="CARD-002")
+    make_group(shop.shop, "VIP")
+    shop.post("/groups/vip/members", json={"customer_ids": ["a3"]})
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("mari", ["a1", "a2", "a3"]),   # first names and a last name starting with it
+    ("maria popescu", ["a1"]),
+    ("popescu maria", ["a1"]),
+    ("+39", ["a2"]),
+    ("ELENA@", ["a3"]),
+    ("CARD-002", ["a3"]),
+    ("zzz", []),
+    ("%", []),
+])
+def test_search(shop, people, q, expected):
+    response = shop.get("/customers", query_string={"q": q})
+    assert response.status_code == 200
+    assert [item["external_id"] for item in response.json["items"]] == expected
+
+
+def test_search_within_a_group(shop, people):
+    response = shop.get("/customers", query_string={"q": "mar", "group": "vip"})
+    assert [item["external_id"] for item in response.json["items"]] == ["a3"]
+
+
+def test_numbered_pages(shop, people):
+    first = shop.get("/customers?per_page=2").json
+    second = shop.get("/customers?per_page=2&page=2").json
+    assert [c["external_id"] for c in first["items"]] == ["a1", "a2"] and first["next_page"] == 2
+    assert [c["external_id"] for c in second["items"]] == ["a3"] and second["next_page"] is None
+
+
+def test_unknown_group_is_404(shop, people):
+    assert shop.get("/customers?group=nope").status_code == 404

@@ -1,0 +1,150 @@
+"""The /groups API: listing, creating, changing, the default switch, deletion without losing anyone."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from plugin.db import session
+from plugin.models import Group, Membership
+
+from .conftest import group_keys
+
+
+def test_a_new_shop_has_standard_as_default_and_guests(shop):
+    # when
+    response = shop.get("/groups")
+    # then
+    assert response.status_code == 200
+    by_key = {group["key"]: group for group in response.json["items"]}
+    assert set(by_key) == {"standard", "guests"}
+    assert by_key["standard"]["is_default"] and by_key["standard"]["name"] == "Standard"
+    assert by_key["guests"]["builtin"] and not by_key["guests"]["is_default"]
+
+
+def test_create_group_returns_it_with_a_key_and_size(shop):
+    response = shop.post("/groups", json={"name": "VIP Clients", "colour": "#aa00ff", "description": "Best"})
+    assert response.status_code == 201
+    assert response.json["key"] == "vip-clients"
+    assert response.json["colour"] == "#AA00FF"
+    assert response.json["size"] == 0
+    assert shop.get("/groups/vip-clients").json["name"] == "VIP Clients"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": ""}, "name"),
+    ({"name": "   "}, "name"),
+    ({"name": "x" * 65}, "name"),
+    ({"name": "Ok", "colour": "red"}, "colour"),
+    ({"name": "Ok", "colour": "#12345"}, "colour"),
+    ({"name": "Ok", "colour": "#GGGGGG"}, "colour"),
+    ({"name": "Ok", "size": 3}, "size"),
+    ({"name": "Ok", "key": "Not A Slug"}, "key"),
+    ({}, "name"),
+])
+def test_bad_group_input_is_refused_naming_the_field(shop, body, field):
+    before = shop.get("/groups").json["items"]
+    # when
+    response = shop.post("/groups", json=body)
+    # then
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "validation_error"
+    assert field in response.json["error"]["fields"]
+    assert shop.get("/groups").json["items"] == before
+
+
+def test_names_are_unique_ignoring_case(shop):
+    assert shop.post("/groups", json={"name": "Wholesale"}).status_code == 201
+    response = shop.post("/groups", json={"name": "WHOLESALE"})
+    assert response.status_code == 409
+    assert "name" in response.json["error"]["fields"]
+    assert len(shop.get("/groups").json["items"]) == 3
+
+
+def test_a_64_character_name_is_fine(shop):
+    assert shop.post("/groups", json={"name": "x" * 64}).status_code == 201
+
+
+def test_malformed_json_is_a_400(shop):
+    response = shop.client.post(
+        "/api/customer-groups/v1/groups", data="{not json", headers={**shop.headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}])
+def test_missing_or_wrong_api_key_is_a_401(shop, headers):
+    response = shop.client.post("/api/customer-groups/v1/groups", json={"name": "X"}, headers=headers)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+    assert session().scalar(select(func.count()).select_from(Group)) == 2
+
+
+def test_free_plan_gets_plan_required(make_shop):
+    free = make_shop("Free shop", plan="free")
+    response = free.get("/groups")
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "plan_required"
+
+
+def test_patch_renames_and_recolours_but_never_rekeys(shop):
+    shop.post("/groups", json={"name": "Trade"})
+    response = shop.patch("/groups/trade", json={"name": "Trade partners", "colour": "#00FF00"})
+    assert response.status_code == 200
+    assert (response.json["key"], response.json["name"], response.json["colour"]) == ("trade", "Trade partners", "#00FF00")
+    assert shop.patch("/groups/trade", json={"key": "other"}).status_code == 422
+
+
+def test_standard_can_be_edited_but_never_deleted(shop):
+    assert shop.patch("/groups/standard", json={"name": "Everyone"}).json["name"] == "Everyone"
+    response = shop.delete("/groups/standard")
+    assert response.status_code == 409
+    assert shop.get("/groups/standard").status_code == 200
+
+
+def test_guests_cannot_be_deleted_made_default_or_given_members(shop, make_customer):
+    make_customer(shop.shop, "c1")
+    assert shop.delete("/groups/guests").status_code == 409
+    assert shop.patch("/groups/guests", json={"is_default": True}).status_code == 422
+    assert shop.post("/groups/guests/members", json={"customer_ids": ["c1"]}).status_code == 409
+
+
+def test_switching_the_default_moves_the_flag(shop):
+    shop.post("/groups", json={"name": "Retail"})
+    response = shop.patch("/groups/retail", json={"is_default": True})
+    assert response.json["is_default"] is True
+    defaults = [g["key"] for g in shop.get("/groups").json["items"] if g["is_default"]]
+    assert defaults == ["retail"]
+    assert shop.patch("/groups/retail", json={"is_default": False}).status_code == 422
+
+
+def test_a_new_default_group_created_directly(shop):
+    response = shop.post("/groups", json={"name": "Members", "is_default": True})
+    assert response.json["is_default"]
+    assert [g["key"] for g in shop.get("/groups").json["items"] if g["is_default"]] == ["members"]
+
+
+def test_deleting_a_group_moves_customers_with_no_other_static_group_to_default(shop, make_group, make_customer):
+    # given: c1 only in VIP (removed from standard), c2 in VIP and Standard, c3 in VIP and Trade
+    vip, trade = make_group(shop.shop, "VIP"), make_group(shop.shop, "Trade")
+    for external_id in ("c1", "c2", "c3"):
+        make_customer(shop.shop, external_id)
+    shop.post("/groups/vip/members", json={"customer_ids": ["c1", "c2", "c3"]})
+    shop.post("/groups/trade/members", json={"customer_ids": ["c3"]})
+    shop.delete("/groups/standard/members/c3")
+    assert shop.delete("/groups/standard/members/c1").status_code == 200
+    customers_before = shop.get("/customers?per_page=100").json["items"]
+    # when
+    response = shop.delete("/groups/vip")
+    # then
+    assert response.status_code == 200
+    assert response.json == {"deleted": "vip", "moved_to_default": 1}
+    assert shop.get("/groups/vip").status_code == 404
+    assert shop.get("/customers?per_page=100").json["items"] == customers_before
+    standard = shop.get("/groups/standard/members").json["items"]
+    assert sorted(m["customer"]["external_id"] for m in standard) == ["c1", "c2"]
+    assert shop.get("/groups/standard").json["size"] == 2
+    orphans = session().scalar(
+        select(func.count()).select_from(Membership).where(Membership.shop_id == shop.shop.id)
+    )
+    assert orphans == 3  # c1, c2 in standard; c3 in trade
