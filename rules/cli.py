@@ -28,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-groups",
         description="Price a cart with Customer Groups' pricing rules (no database).",
-        epilog=_FLASK_HINT[0].upper() + _FLASK_HINT[1:] + ".",
+        epilog="The database commands run under Flask:\n"
+        "  flask --app APP customer-groups {" + ",".join(FLASK_COMMANDS) + "} ...\n"
+        "e.g. flask --app examples.demo_shop:create_app customer-groups init-db",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     evaluate_parser = commands.add_parser(
