@@ -164,7 +164,7 @@ def test_trace_is_in_rule_order_and_covers_bundles_and_increases() -> None:
     entries = price(rules, cart([line("l1", "10.00"), line("l2", "10.00")])).trace
     assert [entry.rule_id for entry in entries] == ["b1", "b2", "i1", "i2", "d1"]
     messages = {entry.rule_id: entry.message for entry in entries}
-    assert messages["b1"] == "Pair applied: -7.50 EUR on l1; -7.50 EUR on l2; 1 set formed"
+    assert messages["b1"] == "Pair applied: -8.50 EUR on l1; -8.50 EUR on l2; 1 set formed"
     assert messages["b2"] == "Nine skipped: no eligible line in the cart"
     assert messages["i1"] == "Peak applied: +2.00 EUR on l1; +2.00 EUR on l2"
     assert messages["i2"] == "Later peak skipped: l1, l2 already increased by Peak"
