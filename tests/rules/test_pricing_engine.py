@@ -166,7 +166,7 @@ def test_trace_is_in_rule_order_and_covers_bundles_and_increases() -> None:
     messages = {entry.rule_id: entry.message for entry in entries}
     assert messages["b1"] == "Pair applied: -8.50 EUR on l1; -8.50 EUR on l2; 1 set formed"
     assert messages["b2"] == "Nine skipped: no eligible line in the cart"
-    assert messages["i1"] == "Peak applied: +2.00 EUR on l1; +2.00 EUR on l2"
+    assert messages["i1"] == "Peak applied: +1.00 EUR on l1; +1.00 EUR on l2"
     assert messages["i2"] == "Later peak skipped: l1, l2 already increased by Peak"
     assert messages["d1"] == "All skipped: all units of l1, l2 are in bundles"
     assert [entry.applied for entry in entries] == [True, False, True, False, False]
