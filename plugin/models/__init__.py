@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .customer import Customer, CustomerTag
 from .group import Group, Membership, MembershipEvent
+from .rule import PricingRule
 from .shop import ApiKey, Shop
 
-__all__ = ["ApiKey", "Customer", "CustomerTag", "Group", "Membership", "MembershipEvent", "Shop"]
+__all__ = ["ApiKey", "Customer", "CustomerTag", "Group", "Membership", "MembershipEvent", "PricingRule", "Shop"]

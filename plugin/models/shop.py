@@ -1,6 +1,7 @@
 """Shops (the platform's tenants) and their hashed API keys."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
@@ -8,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
 from ._columns import created_at
+
+
+def new_revision() -> str:
+    return uuid.uuid4().hex
 
 PLANS = ("free", "pro", "enterprise")
 
@@ -21,6 +26,9 @@ class Shop(Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     plan: Mapped[str] = mapped_column(String(16), default="free")
+    #: A new random token whenever any of the shop's rules changes: every process compares it
+    #: with the ruleset it has compiled, so no process ever prices with stale rules.
+    rules_revision: Mapped[str] = mapped_column(String(32), default=new_revision)
     created_at: Mapped[datetime] = created_at()
 
 
