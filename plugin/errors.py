@@ -48,3 +48,8 @@ class ValidationFailed(CustomerGroupsError, exceptions.UnprocessableEntity):
     @classmethod
     def on(cls, field: str, message: str) -> ValidationFailed:
         return cls(f"{field}: {message}", fields={field: [message]})
+
+    @classmethod
+    def from_engine(cls, error: Any) -> ValidationFailed:
+        """The pricing engine's error (a field path such as ``lines[2].quantity`` and a message)."""
+        return cls.on(error.field or "body", error.message)

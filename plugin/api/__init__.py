@@ -5,4 +5,4 @@ from flask import Blueprint
 
 api_blueprint = Blueprint("customer_groups_api", __name__)
 
-from . import auth, customers, errors, events, groups, members, openapi  # noqa: E402,F401  (routes register on import)
+from . import auth, checkout, customers, errors, events, groups, members, openapi, rules  # noqa: E402,F401  (routes register on import)

@@ -1,8 +1,6 @@
 """Creating, changing and deleting groups, and switching the shop's default group."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -10,7 +8,9 @@ from sqlalchemy import delete, select, update
 from ..db import session
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Group, Membership, MembershipEvent, Shop
+from .keys import group_keys, slugify, unused_key
 from .members import rehome_members_of
+from .rules import detach_group
 
 
 def list_groups(shop: Shop) -> list[Group]:
@@ -32,7 +32,7 @@ def create_group(shop: Shop, fields: dict[str, Any]) -> Group:
     fields = dict(fields)
     make_default = fields.pop("is_default", False)
     _check_name_free(shop, fields["name"])
-    key = fields.pop("key", None) or _unused_key(shop, slugify(fields["name"]))
+    key = fields.pop("key", None) or unused_key(slugify(fields["name"]), group_keys(shop))
     if session().scalar(select(Group.id).where(Group.shop_id == shop.id, Group.key == key)):
         raise Conflict(f"A group with key {key!r} exists already.", fields={"key": ["already taken"]})
     group = Group(shop_id=shop.id, key=key, **fields)
@@ -80,28 +80,12 @@ def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:
     if group.builtin:
         raise Conflict(f"{group.name} is built in and cannot be deleted.")
     moved = rehome_members_of(shop, group, actor=actor)
+    detach_group(shop, group.key)
     session().execute(delete(MembershipEvent).where(MembershipEvent.group_id == group.id))
     session().execute(delete(Membership).where(Membership.group_id == group.id))
     session().delete(group)
     session().flush()
     return moved
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:56] or "group"
-
-
-def _unused_key(shop: Shop, base: str) -> str:
-    taken = set(session().scalars(
-        select(Group.key).where(Group.shop_id == shop.id, Group.key.like(f"{base}%"))
-    ))
-    suffix = 1
-    key = base
-    while key in taken:
-        suffix += 1
-        key = f"{base}-{suffix}"
-    return key
 
 
 def _check_name_free(shop: Shop, name: str) -> None:

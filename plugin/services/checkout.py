@@ -1,0 +1,92 @@
+"""Pricing a cart for a customer: the groups they are in now, the shop's rules as they are now."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import rules as engine
+from sqlalchemy import select
+
+from ..db import session
+from ..errors import ValidationFailed
+from ..models import Customer, Group, Membership, PricingRule, Shop
+from ..models.group import GUESTS_KEY
+from ..signals import prices_evaluated
+
+#: shop id -> (rules revision, compiled ruleset). A process compiles a shop's rules once per
+#: revision; any rule change writes a new revision, so a stale ruleset is never used.
+_compiled: dict[int, tuple[str, engine.Ruleset]] = {}
+
+
+def ruleset_for(shop: Shop) -> engine.Ruleset:
+    cached = _compiled.get(shop.id)
+    if cached is not None and cached[0] == shop.rules_revision:
+        return cached[1]
+    revision = shop.rules_revision
+    definitions = session().scalars(select(PricingRule.definition).where(PricingRule.shop_id == shop.id))
+    ruleset = engine.compile_rules(engine.parse_rules(list(definitions)))
+    _compiled[shop.id] = (revision, ruleset)
+    return ruleset
+
+
+def groups_of_shopper(shop: Shop, customer_id: str | None) -> list[str]:
+    """The customer's group keys read now (one query); a guest or an unknown id is in ``guests``."""
+    if customer_id is None:
+        return [GUESTS_KEY]
+    rows = session().execute(
+        select(Customer.id, Group.key)
+        .outerjoin(Membership, Membership.customer_id == Customer.id)
+        .outerjoin(Group, Group.id == Membership.group_id)
+        .where(Customer.shop_id == shop.id, Customer.external_id == customer_id)
+    ).all()
+    if not rows:
+        return [GUESTS_KEY]
+    return sorted(key for _, key in rows if key is not None)
+
+
+def evaluate_checkout(shop: Shop, document: Mapping[str, Any]) -> engine.PricedCart:
+    """The storefront's call: a cart with ``customer_id`` (or none, for a guest)."""
+    document = dict(document)
+    if "groups" in document:
+        raise ValidationFailed.on("groups", "send customer_id: the plugin knows each customer's groups")
+    customer_id = _customer_id(document.pop("customer_id", None))
+    cart = parse_cart(shop, document)
+    priced = engine.evaluate(ruleset_for(shop), cart, groups_of_shopper(shop, customer_id))
+    prices_evaluated.send(shop.id, priced=priced)
+    return priced
+
+
+def simulate(shop: Shop, cart_document: Mapping[str, Any], rule_documents: Sequence[Mapping[str, Any]] | None) -> engine.PricedCart:
+    """Price a cart with the given rules (or the shop's own) for given groups or a customer; saves nothing."""
+    document = dict(cart_document)
+    customer_id = _customer_id(document.pop("customer_id", None))
+    cart = parse_cart(shop, document)
+    ruleset = ruleset_for(shop) if rule_documents is None else _parse_rules(rule_documents)
+    groups = cart.groups if cart.groups is not None else groups_of_shopper(shop, customer_id)
+    return engine.evaluate(ruleset, cart, groups)
+
+
+def parse_cart(shop: Shop, document: Mapping[str, Any]) -> engine.Cart:
+    try:
+        cart = engine.parse_cart(document, groups_required=False)
+    except engine.ValidationError as error:
+        raise ValidationFailed.from_engine(error) from None
+    if cart.currency != shop.currency:
+        raise ValidationFailed.on("currency", f"this shop prices in {shop.currency}, not {cart.currency}")
+    return cart
+
+
+def _parse_rules(documents: Sequence[Mapping[str, Any]]) -> engine.Ruleset:
+    try:
+        return engine.compile_rules(engine.parse_rules([dict(document) for document in documents]))
+    except engine.ValidationError as error:
+        raise ValidationFailed.from_engine(error.prefixed("rules")) from None
+
+
+def _customer_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed.on("customer_id", "must be the customer's external id, a non-empty string")
+    return value
+

@@ -1,0 +1,27 @@
+"""Keys: readable, unique ones made from names (``"VIP Clients"`` → ``vip-clients``, ``-2`` …), and those in use."""
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Collection
+
+from sqlalchemy import select
+
+from ..db import session
+from ..models import Group, Shop
+
+
+def slugify(name: str, *, max_length: int = 56) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:max_length] or "item"
+
+
+def unused_key(base: str, taken: Collection[str]) -> str:
+    candidates = itertools.chain([base], (f"{base}-{number}" for number in itertools.count(2)))
+    return next(candidate for candidate in candidates if candidate not in taken)
+
+
+def group_keys(shop: Shop) -> set[str]:
+    """Every group key in use in the shop (rules refer to groups by key)."""
+    return set(session().scalars(select(Group.key).where(Group.shop_id == shop.id)))

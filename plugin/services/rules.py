@@ -1,0 +1,130 @@
+"""Storing a shop's pricing rules: validated by the engine, checked against the shop's groups."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import rules as engine
+from sqlalchemy import delete, select, update
+
+from ..db import session
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import PricingRule, Shop
+from ..models.shop import new_revision
+from .keys import group_keys, slugify, unused_key
+
+
+def list_rules(shop: Shop) -> list[PricingRule]:
+    """In rule order, (priority, id), as the engine applies them."""
+    stored = session().scalars(select(PricingRule).where(PricingRule.shop_id == shop.id))
+    return sorted(stored, key=lambda rule: (rule.definition.get("priority", 0), rule.rule_id))
+
+
+def get_rule(shop: Shop, rule_id: str) -> PricingRule:
+    rule = session().scalar(select(PricingRule).where(PricingRule.shop_id == shop.id, PricingRule.rule_id == rule_id))
+    if rule is None:
+        raise NotFound(f"No rule {rule_id!r} in this shop.")
+    return rule
+
+
+def create_rule(shop: Shop, document: Mapping[str, Any]) -> PricingRule:
+    """Store a new rule; without an ``id`` it gets one made from its name."""
+    if "id" not in document and isinstance(document.get("name"), str):
+        taken = set(session().scalars(select(PricingRule.rule_id).where(PricingRule.shop_id == shop.id)))
+        document = {**document, "id": unused_key(slugify(document["name"]), taken)}
+    definition = _valid_definition(shop, document)
+    if session().scalar(select(PricingRule.id).where(
+        PricingRule.shop_id == shop.id, PricingRule.rule_id == definition["id"]
+    )) is not None:
+        raise Conflict(f"A rule with id {definition['id']!r} exists already.", fields={"id": ["already taken"]})
+    rule = PricingRule(shop_id=shop.id, rule_id=definition["id"], definition=definition)
+    session().add(rule)
+    _rules_changed(shop)
+    return rule
+
+
+def update_rule(shop: Shop, rule: PricingRule, changes: Mapping[str, Any]) -> PricingRule:
+    """Merge ``changes`` into the rule's JSON (top-level keys) and validate the whole again."""
+    if "id" in changes and changes["id"] != rule.rule_id:
+        raise ValidationFailed.on("id", "a rule's id never changes; create a new rule instead")
+    rule.definition = _valid_definition(shop, {**rule.definition, **changes})
+    _rules_changed(shop)
+    return rule
+
+
+def delete_rule(shop: Shop, rule: PricingRule) -> None:
+    session().delete(rule)
+    _rules_changed(shop)
+
+
+def import_rules(shop: Shop, documents: list[Mapping[str, Any]], *, replace: bool) -> list[PricingRule]:
+    """All or nothing: every rule is validated before any is written. ``replace`` drops the
+    rules the file does not name; otherwise rules with a known id are updated, others added."""
+    definitions = []
+    for index, document in enumerate(documents):
+        try:
+            definitions.append(_valid_definition(shop, document))
+        except ValidationFailed as error:
+            raise ValidationFailed(
+                f"rules[{index}]: {error.description}",
+                fields={f"rules[{index}].{field}": problem for field, problem in error.fields.items()},
+            ) from None
+    ids = [definition["id"] for definition in definitions]
+    duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+    if duplicates:
+        raise ValidationFailed.on("rules", f"ids appear twice: {', '.join(duplicates)}")
+    existing = {rule.rule_id: rule for rule in session().scalars(select(PricingRule).where(PricingRule.shop_id == shop.id))}
+    if replace:
+        session().execute(delete(PricingRule).where(PricingRule.shop_id == shop.id, PricingRule.rule_id.not_in(ids)))
+    imported = []
+    for definition in definitions:
+        rule = existing.get(definition["id"]) or PricingRule(shop_id=shop.id, rule_id=definition["id"])
+        rule.definition = definition
+        session().add(rule)
+        imported.append(rule)
+    _rules_changed(shop)
+    return imported
+
+
+def export_rules(shop: Shop) -> list[dict[str, Any]]:
+    return [rule.definition for rule in list_rules(shop)]
+
+
+def missing_groups(rule: PricingRule, group_keys: set[str]) -> list[str]:
+    return [key for key in rule.definition["groups"] if key not in group_keys]
+
+
+def detach_group(shop: Shop, key: str) -> list[str]:
+    """A group is going: drop it from every rule's groups; a rule that targeted only that group
+    keeps it, is disabled and so waits for an admin to give it a group. Returns those rule ids."""
+    parked = []
+    targeting = [rule for rule in session().scalars(select(PricingRule).where(PricingRule.shop_id == shop.id))
+                 if key in rule.definition["groups"]]
+    for rule in targeting:
+        if rule.definition["groups"] == [key]:
+            rule.definition = {**rule.definition, "enabled": False}
+            parked.append(rule.rule_id)
+        else:
+            rule.definition = {**rule.definition, "groups": [g for g in rule.definition["groups"] if g != key]}
+    if targeting:
+        _rules_changed(shop)
+    return parked
+
+
+def _valid_definition(shop: Shop, document: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical JSON of a rule the engine accepts and whose groups exist (when enabled)."""
+    try:
+        rule = engine.parse_rule(dict(document))
+    except engine.ValidationError as error:
+        raise ValidationFailed.from_engine(error) from None
+    existing = group_keys(shop)
+    unknown = [key for key in rule.groups if key not in existing]
+    if unknown and rule.enabled:
+        raise ValidationFailed.on("groups", f"no such group in this shop: {', '.join(unknown)}")
+    return engine.rule_to_json(rule)
+
+
+def _rules_changed(shop: Shop) -> None:
+    """Every process prices with the revision it compiled; a new token makes them all reload."""
+    session().execute(update(Shop).where(Shop.id == shop.id).values(rules_revision=new_revision()))
+    session().expire(shop, ["rules_revision"])
