@@ -1,2 +1,95 @@
-"""Admin pages (placeholder until the pages land)."""
+"""The groups table and creating, modifying and deleting a group."""
 from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+
+from plugin.db import session
+from plugin.errors import Conflict, CustomerGroupsError
+from plugin.schemas import GroupInSchema, GroupPatchSchema
+from plugin.services import groups, members
+
+from . import admin_blueprint
+from .access import current_admin, current_shop
+from .forms import ConfirmForm, GroupForm
+from .impact import customers_moving_to_default
+
+
+@admin_blueprint.get("/")
+def list_groups():
+    return render_template("customer_groups/groups.html", groups=groups.list_groups(current_shop()))
+
+
+@admin_blueprint.route("/new", methods=["GET", "POST"])
+def create_group():
+    form = GroupForm()
+    if not form.is_submitted():
+        form.show_colour(GroupInSchema().fields["colour"].load_default)
+        return _group_form(form, None)
+    if form.validate_on_submit() and (fields := form.load(GroupInSchema())) is not None:
+        try:
+            group = groups.create_group(current_shop(), fields)
+        except CustomerGroupsError as error:
+            session().rollback()
+            form.attach_service_error(error)
+            return _group_form(form, None, status=error.code)
+        session().commit()
+        flash(f"Created {group.name}.", "success")
+        return redirect(url_for(".show_group", key=group.key))
+    return _group_form(form, None, status=422)
+
+
+@admin_blueprint.route("/<key>/edit", methods=["GET", "POST"])
+def edit_group(key: str):
+    shop = current_shop()
+    group = groups.get_group(shop, key)
+    form = GroupForm()
+    if not form.is_submitted():
+        form.fill_from(group)
+        return _group_form(form, group)
+    if form.validate_on_submit() and (changes := form.load(GroupPatchSchema(partial=True))) is not None:
+        try:
+            groups.update_group(shop, group, changes)
+        except CustomerGroupsError as error:
+            session().rollback()
+            form.attach_service_error(error)
+            return _group_form(form, group, status=error.code)
+        session().commit()
+        flash(f"Saved {group.name}.", "success")
+        return redirect(url_for(".show_group", key=group.key))
+    return _group_form(form, group, status=422)
+
+
+@admin_blueprint.route("/<key>/delete", methods=["GET", "POST"])
+def delete_group(key: str):
+    shop = current_shop()
+    group = groups.get_group(shop, key)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = group.name
+        try:
+            moved = groups.delete_group(shop, group, actor=current_admin())
+        except Conflict as error:
+            session().rollback()
+            flash(error.description, "error")
+            return redirect(url_for(".show_group", key=key))
+        default_name = members.default_group(shop).name
+        session().commit()
+        flash(f"Deleted {name}; {_customers(len(moved))} moved to {default_name}.", "success")
+        return redirect(url_for(".list_groups"))
+    deletable = not (group.is_default or group.builtin)
+    return render_template(
+        "customer_groups/group_delete.html", group=group, form=form, deletable=deletable,
+        moving=customers_moving_to_default(group) if deletable else 0,
+        default_group=members.default_group(shop),
+    ), 200 if deletable else 409
+
+
+def _group_form(form: GroupForm, group, *, status: int = 200):
+    return render_template("customer_groups/group_form.html", form=form, group=group), status
+
+
+def _customers(count: int) -> str:
+    return f"{count} customer{'' if count == 1 else 's'}"
+
+
+from . import member_views  # noqa: E402,F401  (the group page and its members register here)

@@ -1,0 +1,55 @@
+"""Who may open the admin pages: the host's signed-in admin, for a shop on a plan that has the plugin."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Response, current_app, g, redirect, render_template, request, url_for
+
+from plugin.licensing import has_access
+from plugin.models import Shop
+from plugin.services import shops
+
+from . import admin_blueprint
+
+#: Endpoints anyone may fetch: the stylesheet is shared with the host's own login page.
+PUBLIC_ENDPOINTS = {"customer_groups_admin.static"}
+
+
+@admin_blueprint.before_request
+def _require_admin_of_a_licensed_shop() -> Response | tuple[str, int] | None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    extension = current_app.extensions["customer_groups"]
+    admin = extension.current_admin()
+    shop_id = extension.current_shop_id()
+    if not admin or shop_id is None:
+        return redirect(_login_url())
+    shop = shops.get_shop(shop_id)
+    g.customer_groups_admin = admin
+    g.customer_groups_admin_shop = shop
+    if not has_access(shop):
+        return render_template(
+            "customer_groups/upgrade.html", shop=shop,
+            plans=current_app.config["CUSTOMER_GROUPS_PLANS_WITH_ACCESS"],
+        ), 403
+    return None
+
+
+def current_shop() -> Shop:
+    return g.customer_groups_admin_shop
+
+
+def current_admin() -> str:
+    """The admin's name as recorded in membership history (the column holds 128 characters)."""
+    return g.customer_groups_admin[:128]
+
+
+def _login_url() -> str:
+    """The host's login page, told where to come back to (the page itself, or the groups table after a POST)."""
+    if request.method == "GET":
+        back = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    else:
+        back = url_for("customer_groups_admin.list_groups")
+    login_url = current_app.config["CUSTOMER_GROUPS_LOGIN_URL"]
+    separator = "&" if "?" in login_url else "?"
+    return f"{login_url}{separator}{urlencode({'next': back})}"
