@@ -75,6 +75,10 @@ class RuleSchema(Schema):
     components = fields.List(fields.Nested(ComponentSchema))
 
 
+class RulePatchSchema(RuleSchema):
+    """Load with ``partial=True``: the keys sent replace the rule's, the rest stay."""
+
+
 class StoredRuleSchema(RuleSchema):
     needs_group = fields.Boolean(metadata={"description": "true when none of the rule's groups exists any more"})
 

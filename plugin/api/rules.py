@@ -5,8 +5,8 @@ from flask import jsonify
 
 from ..errors import ValidationFailed
 from ..rule_schemas import (
-    PricedCartSchema, RuleDeletedSchema, RuleImportSchema, RuleListSchema, RuleSchema, SimulateSchema,
-    StoredRuleSchema,
+    PricedCartSchema, RuleDeletedSchema, RuleImportSchema, RuleListSchema, RulePatchSchema, RuleSchema,
+    SimulateSchema, StoredRuleSchema,
 )
 from ..services import checkout, rules
 from ..services.keys import group_keys
@@ -40,7 +40,7 @@ def get_rule(rule_id):
 
 @api_blueprint.patch("/rules/<rule_id>")
 @response(StoredRuleSchema())
-@arguments(RuleSchema(partial=True), raw=True)
+@arguments(RulePatchSchema(partial=True), raw=True)
 def update_rule(changes, rule_id):
     shop = current_shop()
     rule = rules.update_rule(shop, rules.get_rule(shop, rule_id), changes)
