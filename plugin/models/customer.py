@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId
-from ._columns import created_at, shop_fk, utcnow
+from ._columns import UtcDateTime, created_at, shop_fk, updated_at, utcnow
 
 GENDERS = ("female", "male", "other", "unknown")
 
@@ -32,11 +32,11 @@ class Customer(Base):
     birthday: Mapped[date | None] = mapped_column(Date)
     city: Mapped[str] = mapped_column(String(128), default="")
     card_number: Mapped[str] = mapped_column(String(64), default="")
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     email_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = created_at()
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = updated_at()
 
     tag_rows: Mapped[list[CustomerTag]] = relationship(
         cascade="all, delete-orphan", order_by="CustomerTag.tag", lazy="selectin"

@@ -11,7 +11,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..db import Base, BigId
-from ._columns import created_at, shop_fk, utcnow
+from ._columns import UtcDateTime, created_at, shop_fk, updated_at, utcnow
 from .customer import Customer
 
 KINDS = ("static", "dynamic")
@@ -51,7 +51,7 @@ class Group(Base):
     #: Kept by every membership change in the same transaction, so listing sizes is free.
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created_at()
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = updated_at()
 
     @validates("name")
     def _fold_name(self, _field: str, name: str) -> str:
@@ -76,7 +76,7 @@ class Membership(Base):
     )
     shop_id: Mapped[int] = mapped_column(ForeignKey("cg_shops.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(16))
-    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    since: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
 
@@ -98,4 +98,4 @@ class MembershipEvent(Base):
     change: Mapped[str] = mapped_column(String(8))
     source: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(128), default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

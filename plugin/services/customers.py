@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, or_, select, update
 from ..db import session
 from ..errors import NotFound
 from ..models import Customer, CustomerTag, Membership, Shop
+from ..models._columns import utcnow
 from ..sql import insert_ignoring_duplicates
 from .members import add_members, default_group
 
@@ -36,7 +37,7 @@ def register_customer(shop: Shop, fields: dict[str, Any], *, actor: str = "") ->
         customer_id = db.scalar(
             update(Customer)
             .where(Customer.shop_id == shop.id, Customer.external_id == fields["external_id"])
-            .values(**columns, updated_at=func.now())
+            .values(**columns, updated_at=utcnow())
             .returning(Customer.id)
         )
     if "tags" in fields:

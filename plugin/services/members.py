@@ -81,14 +81,16 @@ def group_keys_of(shop: Shop, customer_id: int) -> list[str]:
 
 
 def page_of_members(group: Group, *, after: int | None, limit: int) -> tuple[list[Membership], int | None]:
-    """One page of memberships in customer-id order (keyset: no OFFSET scan however deep the page)."""
-    query = (
-        select(Membership).where(Membership.group_id == group.id)
-        .order_by(Membership.customer_id).limit(limit + 1)
-    )
+    """One page of memberships in customer-id order (keyset: no OFFSET scan however deep the page).
+
+    The page is cut from the membership key first and only then joined to its customers: joined
+    in one step, PostgreSQL may pick a merge join that walks every customer before ``after``.
+    """
+    page = select(Membership).where(Membership.group_id == group.id)
     if after is not None:
-        query = query.where(Membership.customer_id > after)
-    rows = list(session().scalars(query))
+        page = page.where(Membership.customer_id > after)
+    member = aliased(Membership, page.order_by(Membership.customer_id).limit(limit + 1).subquery())
+    rows = list(session().scalars(select(member).order_by(member.customer_id)))
     next_after = rows[limit - 1].customer_id if len(rows) > limit else None
     return rows[:limit], next_after
 
