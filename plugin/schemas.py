@@ -21,7 +21,8 @@ class GroupInSchema(Schema):
     colour = fields.String(load_default="#64748B", validate=COLOUR)
     description = fields.String(load_default="", validate=validate.Length(max=1000))
     is_default = fields.Boolean(load_default=False)
-    kind = fields.String(load_default="static", validate=validate.OneOf(["static"]))
+    kind = fields.String(load_default="static", validate=validate.OneOf(["static", "dynamic"]))
+    condition = fields.Dict(allow_none=True, metadata={"description": "dynamic groups only: SPEC §3 condition JSON"})
 
     @validates("name")
     def _name_not_blank(self, name: str, **_kwargs) -> None:
@@ -51,6 +52,7 @@ class GroupOutSchema(Schema):
     description = fields.String()
     is_default = fields.Boolean()
     kind = fields.String()
+    condition = fields.Dict(allow_none=True)
     builtin = fields.Boolean()
     size = fields.Integer(attribute="member_count")
     created_at = fields.DateTime()

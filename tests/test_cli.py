@@ -26,7 +26,7 @@ def test_create_shop_prints_json_and_stores_only_the_key_hash(app):
     stored = session().scalars(select(ApiKey.key_hash).where(ApiKey.shop_id == shop.id)).all()
     assert len(stored) == 1 and printed["api_key"] not in stored[0]
     keys = set(session().scalars(select(Group.key).where(Group.shop_id == shop.id)))
-    assert keys == {"standard", "guests"}
+    assert {"standard", "guests", "lapsing-regulars", "birthdays-soon"} <= keys
 
 
 def test_the_new_key_works_on_the_api(app, client):

@@ -1,9 +1,12 @@
 """The plugin's tables, all scoped by ``shop_id``."""
 from __future__ import annotations
 
+from .activity import Activity, ActivityItem, Delivery
 from .customer import Customer, CustomerTag
 from .group import Group, Membership, MembershipEvent
 from .rule import PricingRule
 from .shop import ApiKey, Shop
 
-__all__ = ["ApiKey", "Customer", "CustomerTag", "Group", "Membership", "MembershipEvent", "PricingRule", "Shop"]
+__all__ = [
+    "Activity", "ActivityItem", "ApiKey", "Customer", "CustomerTag", "Group", "Membership", "Delivery", "MembershipEvent", "PricingRule", "Shop",
+]

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean, CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint, func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId
@@ -35,6 +37,11 @@ class Customer(Base):
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     email_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: RFM scores (1–5) and tier, written by each refresh; scores are null outside the population.
+    rfm_r: Mapped[int | None] = mapped_column(SmallInteger)
+    rfm_f: Mapped[int | None] = mapped_column(SmallInteger)
+    rfm_m: Mapped[int | None] = mapped_column(SmallInteger)
+    rfm_tier: Mapped[str] = mapped_column(String(16), default="prospect")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -29,6 +30,9 @@ class Shop(Base):
     #: A new random token whenever any of the shop's rules changes: every process compares it
     #: with the ruleset it has compiled, so no process ever prices with stale rules.
     rules_revision: Mapped[str] = mapped_column(String(32), default=new_revision)
+    #: Per RFM dimension, the highest value that earned each score at the last full refresh,
+    #: so that one customer's event can be scored at once without ranking the whole shop.
+    rfm_breakpoints: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = created_at()
 
 

@@ -1,6 +1,7 @@
 """Creating, changing and deleting groups, and switching the shop's default group."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -8,6 +9,10 @@ from sqlalchemy import delete, select, update
 from ..db import session
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Group, Membership, MembershipEvent, Shop
+from ..models._columns import utcnow
+from ..segments.clock import ShopClock
+from ..segments.conditions import ConditionError, parse_condition
+from ..segments.refresh import refresh_group
 from .keys import group_keys, slugify, unused_key
 from .members import rehome_members_of
 from .rules import detach_group
@@ -28,9 +33,11 @@ def get_group(shop: Shop, key: str) -> Group:
     return group
 
 
-def create_group(shop: Shop, fields: dict[str, Any]) -> Group:
+def create_group(shop: Shop, fields: dict[str, Any], *, now: datetime | None = None) -> Group:
+    """A static group, or a dynamic one whose members are computed at once."""
     fields = dict(fields)
     make_default = fields.pop("is_default", False)
+    _check_kind(fields.get("kind", "static"), fields.get("condition"))
     _check_name_free(shop, fields["name"])
     key = fields.pop("key", None) or unused_key(slugify(fields["name"]), group_keys(shop))
     if session().scalar(select(Group.id).where(Group.shop_id == shop.id, Group.key == key)):
@@ -40,6 +47,8 @@ def create_group(shop: Shop, fields: dict[str, Any]) -> Group:
     session().flush()
     if make_default:
         make_default_group(shop, group)
+    if group.kind == "dynamic":
+        refresh_group(shop, group, ShopClock.at(now or utcnow(), shop.timezone))
     return group
 
 
@@ -48,6 +57,8 @@ def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
     make_default = changes.pop("is_default", None)
     if "name" in changes and changes["name"].casefold() != group.name_folded:
         _check_name_free(shop, changes["name"])
+    if "condition" in changes:
+        _check_kind(group.kind, changes["condition"])
     for field, value in changes.items():
         setattr(group, field, value)
     if make_default is False and group.is_default:
@@ -55,6 +66,8 @@ def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
     if make_default and not group.is_default:
         make_default_group(shop, group)
     session().flush()
+    if "condition" in changes:
+        refresh_group(shop, group, ShopClock.at(utcnow(), shop.timezone))
     return group
 
 
@@ -71,6 +84,20 @@ def make_default_group(shop: Shop, group: Group) -> None:
         update(Group).where(Group.id == group.id).values(is_default=True)
     )
     session().expire(group, ["is_default"])
+
+
+def _check_kind(kind: str, condition: Any) -> None:
+    """A dynamic group needs a valid condition; a static one has none."""
+    if kind == "static":
+        if condition is not None:
+            raise ValidationFailed.on("condition", "only a dynamic group has a condition")
+        return
+    if condition is None:
+        raise ValidationFailed.on("condition", "a dynamic group needs a condition")
+    try:
+        parse_condition(condition)
+    except ConditionError as error:
+        raise ValidationFailed.on(f"condition.{error.path}", error.message) from None
 
 
 def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:

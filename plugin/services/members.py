@@ -54,11 +54,14 @@ def remove_members(
             "A customer always keeps at least one static group: add them to another group "
             "before removing them from the default group."
         )
-    removed = list(session().scalars(
-        delete(Membership)
-        .where(Membership.group_id == group.id, Membership.customer_id.in_(customer_ids))
-        .returning(Membership.customer_id)
-    ))
+    removed: list[int] = []
+    ids = list(customer_ids)
+    for start in range(0, len(ids), CHUNK):
+        removed.extend(session().scalars(
+            delete(Membership)
+            .where(Membership.group_id == group.id, Membership.customer_id.in_(ids[start:start + CHUNK]))
+            .returning(Membership.customer_id)
+        ))
     _record(shop, group, removed, change="left", source=source, actor=actor)
     if group.kind != "static":
         return removed, []

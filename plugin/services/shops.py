@@ -13,6 +13,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import ApiKey, Group, Shop
 from ..models.group import GUESTS_KEY, STANDARD_KEY
 from ..models.shop import PLANS
+from ..segments.presets import PRESETS
 
 KEY_PREFIX = "cg_"
 
@@ -23,7 +24,7 @@ def hash_key(api_key: str) -> str:
 
 
 def create_shop(name: str, *, plan: str = "pro", currency: str = "EUR", timezone: str = "UTC") -> tuple[Shop, str]:
-    """Create a shop with its Standard and guests groups; returns the shop and its new API key."""
+    """Create a shop with its Standard, guests and preset groups; returns the shop and its API key."""
     _check_shop_fields(name, plan, currency, timezone)
     db = session()
     if db.scalar(select(Shop.id).where(Shop.name == name)) is not None:
@@ -36,6 +37,7 @@ def create_shop(name: str, *, plan: str = "pro", currency: str = "EUR", timezone
               description="Every customer who registers joins this group."),
         Group(shop_id=shop.id, key=GUESTS_KEY, name="Guests", colour="#94A3B8", builtin=True,
               description="Shoppers without an account; has no stored members."),
+        *(Group(shop_id=shop.id, kind="dynamic", **preset) for preset in PRESETS),
     ])
     api_key = issue_api_key(shop)
     db.commit()

@@ -1,0 +1,81 @@
+"""Time in the shop's timezone: window starts, relative times, dates as instants, birthdays."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from .conditions import RelativeTime
+
+
+@dataclass(frozen=True)
+class ShopClock:
+    """``now`` seen from a shop: calendar arithmetic happens on its local wall time."""
+
+    now: datetime
+    zone: ZoneInfo
+
+    @classmethod
+    def at(cls, now: datetime, timezone_name: str) -> ShopClock:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        return cls(now.astimezone(timezone.utc), ZoneInfo(timezone_name))
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.zone)
+
+    @property
+    def today(self) -> date:
+        return self.local_now.date()
+
+    def shifted(self, amount: int, unit: str) -> datetime:
+        """``now`` moved by whole calendar days or months (31 Mar − 1 month = 28/29 Feb)."""
+        step = relativedelta(days=amount) if unit == "days" else relativedelta(months=amount)
+        local = (self.local_now + step).replace(tzinfo=None)
+        return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
+
+    def instant(self, value: datetime | RelativeTime) -> datetime:
+        if isinstance(value, RelativeTime):
+            return self.shifted(-value.ago, value.unit)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=self.zone).astimezone(timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """The instants a local calendar day starts and the next one starts."""
+        start = datetime.combine(day, time(), self.zone)
+        end = datetime.combine(day + timedelta(days=1), time(), self.zone)
+        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def days_until_birthday(birthday: date, today: date) -> int:
+    """Days from ``today`` to the next birthday (0 on the day); 29 February falls on the 28th
+    in common years."""
+    for year in (today.year, today.year + 1):
+        try:
+            next_birthday = birthday.replace(year=year)
+        except ValueError:
+            next_birthday = date(year, 2, 28)
+        if next_birthday >= today:
+            return (next_birthday - today).days
+    raise AssertionError("a birthday comes within a year")
+
+
+def month_days_by_distance(today: date) -> dict[str, int]:
+    """Every ``MM-DD`` with its days until it next comes round, for birthdays in SQL."""
+    return {
+        f"{month:02d}-{day:02d}": days_until_birthday(date(2000, month, day), today)
+        for month in range(1, 13) for day in range(1, 32)
+        if _exists(month, day)
+    }
+
+
+def _exists(month: int, day: int) -> bool:
+    try:
+        date(2000, month, day)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,245 @@
+"""Conditions compiled to one SQL statement: aggregates over the shop's activities joined to
+its customers, identical on SQLite and PostgreSQL (integer money, UTC instants, no floats)."""
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, false, func, not_, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import String
+
+from ..models import Activity, ActivityItem, Customer, CustomerTag, Delivery
+from ..models.activity import MILLI
+from .clock import ShopClock, month_days_by_distance
+from .conditions import ACTIVITY_METRICS, AllOf, AnyOf, Condition, Leaf, Not, leaves
+
+COMPARISONS = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+#: What each activity metric aggregates, over which activities.
+AGGREGATES = {
+    "past_count": (("count", "past"),), "upcoming_count": (("count", "upcoming"),),
+    "online_count": (("count", "online"),), "total_spent": (("sum", "past"),),
+    "average_spent": (("sum", "past"), ("count", "past")),
+    "last_activity_at": (("max", "past"),), "first_activity_at": (("min", "past"),),
+}
+
+
+class month_day(FunctionElement):
+    """``MM-DD`` of a date column, for birthdays."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_day, "postgresql")
+def _month_day_postgresql(element, compiler, **kw):
+    return "to_char(%s, 'MM-DD')" % compiler.process(element.clauses, **kw)
+
+
+@compiles(month_day, "sqlite")
+def _month_day_sqlite(element, compiler, **kw):
+    return "strftime('%%m-%%d', %s)" % compiler.process(element.clauses, **kw)
+
+
+def matching_customers(condition: Condition, shop_id: int, clock: ShopClock,
+                       customer_ids: Sequence[int] | None = None) -> Select:
+    """``SELECT id`` of the shop's customers (or of ``customer_ids`` only) matching ``condition``."""
+    compiled = _Compiler(condition, shop_id, clock, customer_ids)
+    return compiled.select([Customer.id.label("customer_id")], compiled.predicate)
+
+
+def explain_customer(condition: Condition, shop_id: int, clock: ShopClock, customer_id: int) -> Select:
+    """One row: each leaf's value for the customer, then each leaf's verdict, then the whole verdict."""
+    compiled = _Compiler(condition, shop_id, clock, [customer_id])
+    return compiled.select([*compiled.values, *compiled.verdicts, compiled.predicate.label("matched")], None)
+
+
+class _Compiler:
+    def __init__(self, condition: Condition, shop_id: int, clock: ShopClock, customer_ids: Sequence[int] | None):
+        self.shop_id = shop_id
+        self.clock = clock
+        self.customer_ids = customer_ids
+        self.values: list[ColumnElement] = []
+        self.verdicts: list[ColumnElement[bool]] = []
+        self.totals = self._totals_subquery(condition)
+        self.predicate = self._node(condition)
+
+    def select(self, columns: list, where) -> Select:
+        query = select(*columns).select_from(Customer).where(Customer.shop_id == self.shop_id)
+        if where is not None:
+            query = query.where(where)
+        if self.totals is not None:
+            query = query.outerjoin(self.totals, self.totals.c.customer_id == Customer.id)
+        if self.customer_ids is not None:
+            query = query.where(Customer.id.in_(self.customer_ids))
+        return query
+
+    # pass 1: one aggregate subquery with every total the leaves need -------------------------
+    def _totals_subquery(self, condition: Condition):
+        columns = {}
+        for leaf in leaves(condition):
+            for function, scope in AGGREGATES.get(leaf.metric, ()):
+                columns.setdefault(_total_key(function, scope, leaf), self._total(function, scope, leaf))
+        if not columns:
+            return None
+        self.labels = {key: f"t{index}" for index, key in enumerate(columns)}
+        query = (
+            select(Activity.customer_id, *(column.label(self.labels[key]) for key, column in columns.items()))
+            .where(Activity.shop_id == self.shop_id).group_by(Activity.customer_id)
+        )
+        if self.customer_ids is not None:
+            query = query.where(Activity.customer_id.in_(self.customer_ids))
+        return query.subquery("activity_totals")
+
+    def _total(self, function: str, scope: str, leaf: Leaf) -> ColumnElement:
+        where = self._scope(scope, leaf)
+        if function == "count":
+            return func.count(Activity.id).filter(where)
+        if function == "sum":
+            return func.sum(Activity.amount_milli).filter(where)
+        return getattr(func, function)(Activity.occurred_at, type_=Activity.occurred_at.type).filter(where)
+
+    def _scope(self, scope: str, leaf: Leaf) -> ColumnElement[bool]:
+        now = self.clock.now
+        if scope == "upcoming":
+            conditions = [Activity.status == "booked", Activity.occurred_at > now]
+            if leaf.within:
+                conditions.append(Activity.occurred_at <= self.clock.shifted(leaf.within.last, leaf.within.unit))
+        else:
+            conditions = [Activity.status == "completed", Activity.occurred_at <= now]
+            if leaf.within:
+                conditions.append(Activity.occurred_at > self.clock.shifted(-leaf.within.last, leaf.within.unit))
+        if scope == "online":
+            conditions.append(Activity.channel == "online")
+        if leaf.location:
+            conditions.append(Activity.location == leaf.location)
+        for item_type in ("product", "category", "staff"):
+            if getattr(leaf, item_type):
+                conditions.append(exists().where(
+                    ActivityItem.activity_id == Activity.id, ActivityItem.item_type == item_type,
+                    ActivityItem.value == getattr(leaf, item_type),
+                ))
+        return and_(*conditions)
+
+    def _column(self, function: str, scope: str, leaf: Leaf) -> ColumnElement:
+        column = self.totals.c[self.labels[_total_key(function, scope, leaf)]]
+        return func.coalesce(column, 0) if function in ("count", "sum") else column
+
+    # pass 2: the predicate, leaf by leaf ------------------------------------------------------
+    def _node(self, condition: Condition) -> ColumnElement[bool]:
+        if isinstance(condition, AllOf):
+            return and_(*(self._node(part) for part in condition.parts))
+        if isinstance(condition, AnyOf):
+            return or_(*(self._node(part) for part in condition.parts))
+        if isinstance(condition, Not):
+            return not_(self._node(condition.part))
+        value, verdict = self._activity_leaf(condition) if condition.metric in ACTIVITY_METRICS \
+            else getattr(self, f"_attribute_{condition.value_type}")(condition)
+        # Every leaf is true or false, never NULL, so that NOT means "does not match".
+        verdict = func.coalesce(verdict, false())
+        self.values.append(value)
+        self.verdicts.append(verdict)
+        return verdict
+
+    def _activity_leaf(self, leaf: Leaf):
+        (function, scope), *_ = AGGREGATES[leaf.metric]
+        column = self._column(function, scope, leaf)
+        if leaf.metric == "total_spent":
+            return column, _compare(column, leaf.op, _milli(leaf.value))
+        if leaf.metric == "average_spent":
+            count = self._column("count", "past", leaf)
+            average = column / func.nullif(count, 0)
+            return average, and_(count > 0, _compare_scaled(column, count, leaf.op, leaf.value))
+        if function in ("max", "min"):
+            return column, self._compare_time(column, leaf)
+        return column, _compare(column, leaf.op, leaf.value)
+
+    def _compare_time(self, column, leaf: Leaf) -> ColumnElement[bool]:
+        """A date compares with the whole local day: ``<= 2026-01-31`` includes all of the 31st."""
+        if leaf.op == "between":
+            low, high = leaf.value
+            return and_(column >= self._start(low), column < self._end(high) if _is_day(high) else column <= self._start(high))
+        if _is_day(leaf.value):
+            start, end = self.clock.day_bounds(leaf.value)
+            return {"<": column < start, "<=": column < end, ">": column >= end, ">=": column >= start}[leaf.op]
+        return COMPARISONS[leaf.op](column, self.clock.instant(leaf.value))
+
+    def _start(self, value) -> datetime:
+        return self.clock.day_bounds(value)[0] if _is_day(value) else self.clock.instant(value)
+
+    def _end(self, value: date) -> datetime:
+        return self.clock.day_bounds(value)[1]
+
+    def _attribute_time(self, leaf: Leaf):
+        return Customer.registered_at, self._compare_time(Customer.registered_at, leaf)
+
+    def _attribute_choice(self, leaf: Leaf):
+        column = getattr(Customer, leaf.metric)
+        return column, _compare(column, leaf.op, leaf.value)
+
+    _attribute_text = _attribute_choice
+    _attribute_flag = _attribute_choice
+
+    def _attribute_count(self, leaf: Leaf):
+        if leaf.metric == "birthday_within_days":
+            distances = month_days_by_distance(self.clock.today)
+            days = sorted(day for day, distance in distances.items() if _holds(distance, leaf.op, leaf.value))
+            birthday = month_day(Customer.birthday)
+            return birthday, and_(Customer.birthday.is_not(None), birthday.in_(days)) if days else false()
+        return self._attribute_choice(leaf)
+
+    def _attribute_tags(self, leaf: Leaf):
+        wanted = list(leaf.value) if leaf.op == "in" else [leaf.value]
+        has = exists().where(CustomerTag.customer_id == Customer.id, CustomerTag.tag.in_(wanted))
+        return has, not_(has) if leaf.op == "!=" else has
+
+    def _attribute_campaign(self, leaf: Leaf):
+        scope = [Delivery.customer_id == Customer.id, Delivery.sent_at <= self.clock.now]
+        if leaf.value != "*":
+            scope.append(Delivery.campaign == leaf.value)
+        if leaf.within:
+            scope.append(Delivery.sent_at > self.clock.shifted(-leaf.within.last, leaf.within.unit))
+        received = exists().where(*scope)
+        return received, received if leaf.op == "=" else not_(received)
+
+
+def _total_key(function: str, scope: str, leaf: Leaf) -> tuple:
+    return (function, scope, leaf.within, leaf.location, leaf.product, leaf.category, leaf.staff)
+
+
+def _is_day(value) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _holds(value, op: str, target) -> bool:
+    if op == "in":
+        return value in target
+    if op == "between":
+        return target[0] <= value <= target[1]
+    return COMPARISONS[op](value, target)
+
+
+def _compare(column, op: str, value) -> ColumnElement[bool]:
+    if op == "in":
+        return column.in_(list(value))
+    if op == "between":
+        return and_(column >= value[0], column <= value[1])
+    return COMPARISONS[op](column, value)
+
+
+def _milli(value):
+    if isinstance(value, tuple):
+        return tuple(_milli(item) for item in value)
+    return int(Decimal(value) * MILLI)
+
+
+def _compare_scaled(total, count, op: str, value) -> ColumnElement[bool]:
+    """``total / count OP value`` as ``total OP value × count``: exact integer arithmetic."""
+    if op == "between":
+        low, high = _milli(value)
+        return and_(total >= count * low, total <= count * high)
+    return COMPARISONS[op](total, count * _milli(value))

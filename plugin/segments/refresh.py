@@ -1,0 +1,65 @@
+"""Keeping dynamic groups equal to their conditions: set differences, each change recorded."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..db import session
+from ..models import Customer, Group, Membership, Shop
+from ..services.members import add_members, remove_members
+from .clock import ShopClock
+from .compiler import matching_customers
+from .conditions import parse_condition
+from .rfm import refresh_scores, score_customer
+
+ACTOR = "refresh"
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    key: str
+    added: int
+    removed: int
+
+
+def refresh_shop(shop: Shop, now: datetime) -> list[GroupChange]:
+    """RFM scores first (tier groups read them), then each dynamic group in its own transaction,
+    so a failure leaves that group's old membership in place."""
+    clock = ShopClock.at(now, shop.timezone)
+    refresh_scores(shop, clock)
+    session().commit()
+    changes = []
+    for group in dynamic_groups(shop):
+        changes.append(refresh_group(shop, group, clock))
+        session().commit()
+    return changes
+
+
+def refresh_customer(shop: Shop, customer: Customer, now: datetime) -> None:
+    """After an event about one customer: their RFM score and every dynamic group, for them only."""
+    clock = ShopClock.at(now, shop.timezone)
+    score_customer(shop, customer, clock)
+    session().flush()
+    for group in dynamic_groups(shop):
+        refresh_group(shop, group, clock, [customer.id])
+
+
+def refresh_group(shop: Shop, group: Group, clock: ShopClock, customer_ids: Sequence[int] | None = None) -> GroupChange:
+    condition = parse_condition(group.condition)
+    matching = set(session().scalars(matching_customers(condition, shop.id, clock, customer_ids)))
+    current_query = select(Membership.customer_id).where(Membership.group_id == group.id)
+    if customer_ids is not None:
+        current_query = current_query.where(Membership.customer_id.in_(customer_ids))
+    current = set(session().scalars(current_query))
+    added = add_members(shop, group, sorted(matching - current), source="condition", actor=ACTOR)
+    removed, _ = remove_members(shop, group, sorted(current - matching), source="condition", actor=ACTOR)
+    return GroupChange(group.key, len(added), len(removed))
+
+
+def dynamic_groups(shop: Shop) -> list[Group]:
+    return list(session().scalars(
+        select(Group).where(Group.shop_id == shop.id, Group.kind == "dynamic").order_by(Group.key)
+    ))
