@@ -4,13 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from .db import session
 from .errors import ValidationFailed
 from .licensing import require_plan
-from .models import Customer
-from .schemas import CustomerInSchema
+from .models import Activity, Customer
+from .schemas import ActivityInSchema, CustomerInSchema
+from .services.activities import record_activity
 from .services.customers import register_customer
 from .services.members import group_keys_of
 from .services.shops import get_shop
@@ -24,13 +25,21 @@ class Registration:
     created: bool
 
 
+@dataclass(frozen=True)
+class Recorded:
+    activity: Activity
+    groups: list[str]
+    created: bool
+
+
 def customer_registered(shop_id: int, fields: dict[str, Any], *, actor: str = "hook") -> Registration:
     """Store the customer (idempotent on ``external_id``); a new one joins the default group."""
-    try:
-        valid = CustomerInSchema().load(fields)
-    except ValidationError as error:
-        raise ValidationFailed(f"Invalid customer: {error.messages}", fields=error.messages) from None
-    return store_customer(shop_id, valid, actor=actor)
+    return store_customer(shop_id, _valid(CustomerInSchema(), fields), actor=actor)
+
+
+def activity_recorded(shop_id: int, fields: dict[str, Any]) -> Recorded:
+    """Store an order or appointment (idempotent on ``external_id``) and refresh the customer's groups."""
+    return store_activity(shop_id, _valid(ActivityInSchema(), fields))
 
 
 def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Registration:
@@ -43,3 +52,19 @@ def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Regist
     if created:
         customer_registered_signal.send(shop.id, customer=customer)
     return registration
+
+
+def store_activity(shop_id: int, valid: dict[str, Any]) -> Recorded:
+    shop = get_shop(shop_id)
+    require_plan(shop)
+    activity, created = record_activity(shop, valid)
+    recorded = Recorded(activity, group_keys_of(shop, activity.customer_id), created)
+    session().commit()
+    return recorded
+
+
+def _valid(schema: Schema, fields: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return schema.load(fields)
+    except ValidationError as error:
+        raise ValidationFailed(f"Invalid input: {error.messages}", fields=error.messages) from None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
+from .models.activity import CHANNELS, KINDS, STATUSES
 from .models.customer import GENDERS
 
 COLOUR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="must be a colour written #RRGGBB")
@@ -81,6 +82,58 @@ class CustomerInSchema(Schema):
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=100))
 
 
+AMOUNT = validate.Regexp(r"^\d{1,11}(\.\d{1,3})?$", error='must be an amount such as "12.50" (at most 3 decimals)')
+
+
+class ActivityInSchema(Schema):
+    """An order or appointment from the host: the whole activity, each time it changes."""
+
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    customer_external_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    kind = fields.String(load_default="order", validate=validate.OneOf(KINDS))
+    status = fields.String(load_default="completed", validate=validate.OneOf(STATUSES))
+    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "start time, ISO 8601 with offset"})
+    amount = fields.String(load_default="0", validate=AMOUNT)
+    currency = fields.String(validate=validate.Length(equal=3), metadata={"description": "the shop's currency"})
+    location = fields.String(load_default="", validate=validate.Length(max=128))
+    channel = fields.String(load_default="offline", validate=validate.OneOf(CHANNELS))
+    product_ids = fields.List(fields.String(validate=validate.Length(min=1, max=128)), load_default=list)
+    category_ids = fields.List(fields.String(validate=validate.Length(min=1, max=128)), load_default=list)
+    staff = fields.List(fields.String(validate=validate.Length(min=1, max=128)), load_default=list)
+
+
+class ActivityOutSchema(Schema):
+    external_id = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    occurred_at = fields.DateTime()
+    amount = fields.Decimal(as_string=True)
+    currency = fields.String()
+    location = fields.String()
+    channel = fields.String()
+    product_ids = fields.Function(lambda activity: activity.item_values("product"))
+    category_ids = fields.Function(lambda activity: activity.item_values("category"))
+    staff = fields.Function(lambda activity: activity.item_values("staff"))
+
+
+class ActivityRecordedSchema(Schema):
+    activity = fields.Nested(ActivityOutSchema)
+    created = fields.Boolean()
+    groups = fields.List(fields.String(), metadata={"description": "the customer's group keys after the event"})
+
+
+class PreviewInSchema(Schema):
+    condition = fields.Dict(required=True, metadata={"description": "SPEC §3 condition JSON"})
+    now = fields.AwareDateTime(metadata={"description": "evaluate as of this time (default: now)"})
+    sample_size = fields.Integer(load_default=10, validate=validate.Range(min=0, max=100))
+
+
+class PreviewSchema(Schema):
+    count = fields.Integer()
+    share = fields.Float(metadata={"description": "count ÷ all the shop's customers"})
+    sample = fields.List(fields.Nested(lambda: CustomerOutSchema()))
+
+
 class CustomerOutSchema(Schema):
     external_id = fields.String()
     first_name = fields.String()
@@ -136,11 +189,20 @@ class GroupDeletedSchema(Schema):
     moved_to_default = fields.Integer(metadata={"description": "customers who had no other static group"})
 
 
+class LeafWhySchema(Schema):
+    path = fields.String(metadata={"example": "all[1]"})
+    condition = fields.Dict(metadata={"description": "the leaf as written"})
+    value = fields.Raw(allow_none=True, metadata={"description": "the customer's own value"})
+    matched = fields.Boolean()
+
+
 class MembershipWhySchema(Schema):
     member = fields.Boolean()
     source = fields.String(allow_none=True)
     since = fields.DateTime(allow_none=True)
     reason = fields.String()
+    matches = fields.Boolean(metadata={"description": "dynamic groups: whether the condition holds now"})
+    leaves = fields.List(fields.Nested(LeafWhySchema), metadata={"description": "dynamic groups: each leaf"})
 
 
 class MemberPageArgs(Schema):

@@ -1,7 +1,12 @@
 """``/groups``: list, create, read, change and delete a shop's groups."""
 from __future__ import annotations
 
-from ..schemas import GroupDeletedSchema, GroupInSchema, GroupListSchema, GroupOutSchema, GroupPatchSchema
+from ..models._columns import utcnow
+from ..schemas import (
+    GroupDeletedSchema, GroupInSchema, GroupListSchema, GroupOutSchema, GroupPatchSchema, PreviewInSchema,
+    PreviewSchema,
+)
+from ..segments.preview import preview
 from ..services import groups
 from . import api_blueprint
 from .auth import current_shop
@@ -21,6 +26,14 @@ def list_groups():
 @arguments(GroupInSchema())
 def create_group(fields):
     return groups.create_group(current_shop(), fields)
+
+
+@api_blueprint.post("/groups/preview")
+@response(PreviewSchema())
+@arguments(PreviewInSchema())
+def preview_condition(body):
+    now = body.get("now") or utcnow()
+    return preview(current_shop(), body["condition"], now, sample_size=body["sample_size"])
 
 
 @api_blueprint.get("/groups/<key>")

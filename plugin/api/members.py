@@ -7,6 +7,8 @@ from ..schemas import (
     MemberPageArgs, MemberPageSchema, MemberRemovedSchema, MembersAddedSchema, MembersInSchema,
     MembershipWhySchema,
 )
+from ..models._columns import utcnow
+from ..segments.why import explain_dynamic
 from ..services import customers, groups, members
 from . import api_blueprint
 from .auth import current_shop
@@ -52,7 +54,10 @@ def remove_member(key, customer_id):
 @response(MembershipWhySchema())
 def why_member(key, customer_id):
     shop = current_shop()
-    return members.explain(groups.get_group(shop, key), _customer(shop, customer_id))
+    group, customer = groups.get_group(shop, key), _customer(shop, customer_id)
+    if group.kind == "dynamic":
+        return explain_dynamic(shop, group, customer, utcnow())
+    return members.explain(group, customer)
 
 
 def _customer(shop: Shop, external_id: str) -> Customer:

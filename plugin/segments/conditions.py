@@ -112,6 +112,19 @@ def leaves(condition: Condition):
             yield from leaves(part)
 
 
+def written_leaves(data: dict, path: str = ""):
+    """``(path, leaf JSON)`` of a valid condition, in the order ``leaves`` yields them."""
+    for combinator in ("all", "any"):
+        if combinator in data:
+            for index, part in enumerate(data[combinator]):
+                yield from written_leaves(part, f"{_at(path, combinator)}[{index}]")
+            return
+    if "not" in data:
+        yield from written_leaves(data["not"], _at(path, "not"))
+        return
+    yield path or "condition", data
+
+
 def _node(data: Any, path: str, depth: int) -> Condition:
     if depth > MAX_DEPTH:
         raise ConditionError(path, f"nested deeper than {MAX_DEPTH} levels")

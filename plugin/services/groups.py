@@ -11,7 +11,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Group, Membership, MembershipEvent, Shop
 from ..models._columns import utcnow
 from ..segments.clock import ShopClock
-from ..segments.conditions import ConditionError, parse_condition
+from ..segments.conditions import Condition, ConditionError, parse_condition
 from ..segments.refresh import refresh_group
 from .keys import group_keys, slugify, unused_key
 from .members import rehome_members_of
@@ -94,8 +94,13 @@ def _check_kind(kind: str, condition: Any) -> None:
         return
     if condition is None:
         raise ValidationFailed.on("condition", "a dynamic group needs a condition")
+    valid_condition(condition)
+
+
+def valid_condition(data: Any) -> Condition:
+    """The parsed condition, or a 422 naming the path of the first mistake in it."""
     try:
-        parse_condition(condition)
+        return parse_condition(data)
     except ConditionError as error:
         raise ValidationFailed.on(f"condition.{error.path}", error.message) from None
 
