@@ -37,8 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     groups.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
 
-    from . import admin, storefront
+    from . import admin, checkout, storefront
 
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(storefront.blueprint)
+    app.register_blueprint(checkout.blueprint)
     return app
