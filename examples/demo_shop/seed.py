@@ -1,4 +1,4 @@
-"""Seed the demo shop (PRO plan, a few hundred customers, a few groups); the same data every run."""
+"""Seed the demo shop (PRO plan, a few hundred customers, a few groups, pricing rules); the same data every run."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from plugin.db import session
 from plugin.models import Shop
-from plugin.services import customers, groups, members, shops
+from plugin.services import customers, groups, members, rules, shops
 
 from . import create_app
 
@@ -25,6 +25,23 @@ GROUPS = [
     ("Newsletter", "#DB2777", "Signed up at the till for news.", 90),
 ]
 CUSTOMERS = 300
+#: Pricing rules over the catalogue of ``catalogue.py``, one or more of every kind.
+RULES = [
+    {"id": "vip-15", "name": "VIP 15%", "kind": "discount", "groups": ["vip"], "priority": 10,
+     "applies_to": {"exclude_categories": ["gift-cards"]}, "value": {"type": "percent", "amount": "15"}},
+    {"id": "wholesale-apparel", "name": "Wholesale apparel −10%", "kind": "discount", "groups": ["wholesale"],
+     "priority": 20, "applies_to": {"categories": ["apparel"]}, "value": {"type": "percent", "amount": "10"},
+     "conditions": {"min_quantity": 3}},
+    {"id": "staff-5-off", "name": "Staff 5.00 off", "kind": "discount", "groups": ["staff"], "priority": 10,
+     "applies_to": {"exclude_categories": ["gift-cards"]}, "value": {"type": "fixed", "amount": "5.00"}},
+    {"id": "sneaker-socks-set", "name": "Sneakers + 2 socks for 99", "kind": "bundle", "groups": ["standard"],
+     "priority": 5, "value": {"type": "fixed_price", "amount": "99.00"},
+     "components": [{"products": ["sneaker-01"], "quantity": 1}, {"categories": ["socks"], "quantity": 2}]},
+    {"id": "tote-over-100", "name": "Free tote over 100", "kind": "gift", "groups": ["standard"], "priority": 30,
+     "trigger": {"min_subtotal": "100.00"}, "gift": {"product_id": "tote-bag", "name": "Canvas tote bag"}},
+    {"id": "guest-surcharge", "name": "Guest price +5%", "kind": "increase", "groups": ["guests"], "priority": 10,
+     "applies_to": {"exclude_categories": ["gift-cards"]}, "value": {"type": "percent", "amount": "5"}},
+]
 
 
 def seed(name: str) -> tuple[Shop, str | None]:
@@ -47,6 +64,8 @@ def seed(name: str) -> tuple[Shop, str | None]:
     for group_name, colour, description, size in GROUPS:
         group = groups.create_group(shop, {"name": group_name, "colour": colour, "description": description})
         members.add_members(shop, group, rng.sample(ids, size), source="import", actor="seed")
+    for rule in RULES:
+        rules.create_rule(shop, rule)
     session().commit()
     return shop, api_key
 
