@@ -94,7 +94,7 @@ def _scored(shop: Shop, clock: ShopClock):
     size = func.count().over()
 
     def score(column, name: str):
-        return ((5 * func.count().over(order_by=column) + size - 1) / size).label(name)
+        return ((5 * func.count().over(order_by=column) + size - 1) // size).label(name)
 
     return select(
         active.c.customer_id, active.c.last_at, active.c.frequency, active.c.monetary,
