@@ -16,7 +16,7 @@ from sqlalchemy.types import String
 from ..models import Activity, ActivityItem, Customer, CustomerTag, Delivery
 from ..models.activity import MILLI
 from .clock import ShopClock, month_days_by_distance
-from .conditions import ACTIVITY_METRICS, AllOf, AnyOf, Condition, Leaf, Not, leaves
+from .conditions import ACTIVITY_METRICS, AllOf, AnyOf, Condition, Leaf, Not, Period, leaves
 
 COMPARISONS = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 #: What each activity metric aggregates, over which activities.
@@ -107,12 +107,14 @@ class _Compiler:
         now = self.clock.now
         if scope == "upcoming":
             conditions = [Activity.status == "booked", Activity.occurred_at > now]
-            if leaf.within:
-                conditions.append(Activity.occurred_at <= self.clock.shifted(leaf.within.last, leaf.within.unit))
         else:
             conditions = [Activity.status == "completed", Activity.occurred_at <= now]
-            if leaf.within:
-                conditions.append(Activity.occurred_at > self.clock.shifted(-leaf.within.last, leaf.within.unit))
+        if isinstance(leaf.within, Period):
+            conditions += self._in_period(Activity.occurred_at, leaf.within)
+        elif leaf.within and scope == "upcoming":
+            conditions.append(Activity.occurred_at <= self.clock.shifted(leaf.within.last, leaf.within.unit))
+        elif leaf.within:
+            conditions.append(Activity.occurred_at > self.clock.shifted(-leaf.within.last, leaf.within.unit))
         if scope == "online":
             conditions.append(Activity.channel == "online")
         if leaf.location:
@@ -124,6 +126,9 @@ class _Compiler:
                     ActivityItem.value == getattr(leaf, item_type),
                 ))
         return and_(*conditions)
+
+    def _in_period(self, column, period: Period) -> list[ColumnElement[bool]]:
+        return [column >= self.clock.day_bounds(period.start)[0], column < self.clock.day_bounds(period.end)[1]]
 
     def _column(self, function: str, scope: str, leaf: Leaf) -> ColumnElement:
         column = self.totals.c[self.labels[_total_key(function, scope, leaf)]]
@@ -201,7 +206,9 @@ class _Compiler:
         scope = [Delivery.customer_id == Customer.id, Delivery.sent_at <= self.clock.now]
         if leaf.value != "*":
             scope.append(Delivery.campaign == leaf.value)
-        if leaf.within:
+        if isinstance(leaf.within, Period):
+            scope += self._in_period(Delivery.sent_at, leaf.within)
+        elif leaf.within:
             scope.append(Delivery.sent_at > self.clock.shifted(-leaf.within.last, leaf.within.unit))
         received = exists().where(*scope)
         return received, received if leaf.op == "=" else not_(received)

@@ -48,8 +48,18 @@ class ConditionError(ValueError):
 
 @dataclass(frozen=True)
 class Window:
+    """``{"last": N, "unit": ...}``: the N units before now (after now, for upcoming activity)."""
+
     last: int
     unit: str
+
+
+@dataclass(frozen=True)
+class Period:
+    """``{"from": date, "to": date}``: whole local days, both included."""
+
+    start: date
+    end: date
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ class Leaf:
     metric: str
     op: str
     value: Any
-    within: Window | None = None
+    within: Window | Period | None = None
     location: str | None = None
     product: str | None = None
     category: str | None = None
@@ -229,9 +239,11 @@ def _time(value: Any, path: str) -> datetime | date | RelativeTime:
     raise ConditionError(path, 'must be an ISO 8601 date or time, or {"ago": N, "unit": "days"|"months"}')
 
 
-def _window(data: Any, path: str) -> Window:
+def _window(data: Any, path: str) -> Window | Period:
     if not isinstance(data, dict):
-        raise ConditionError(path, 'must be {"last": N, "unit": "days"|"months"}')
+        raise ConditionError(path, 'must be {"last": N, "unit": "days"|"months"} or {"from": date, "to": date}')
+    if "from" in data or "to" in data:
+        return _period(data, path)
     _only(data, {"last", "unit"}, path)
     last, unit = data.get("last"), data.get("unit")
     if isinstance(last, bool) or not isinstance(last, int) or last < 1:
@@ -239,6 +251,19 @@ def _window(data: Any, path: str) -> Window:
     if unit not in WINDOW_UNITS:
         raise ConditionError(_at(path, "unit"), "must be days or months")
     return Window(last, unit)
+
+
+def _period(data: dict, path: str) -> Period:
+    _only(data, {"from", "to"}, path)
+    bounds = []
+    for key in ("from", "to"):
+        try:
+            bounds.append(date.fromisoformat(data.get(key)))
+        except (TypeError, ValueError):
+            raise ConditionError(_at(path, key), "must be a date such as 2026-01-31") from None
+    if bounds[0] > bounds[1]:
+        raise ConditionError(_at(path, "to"), "must not be before from")
+    return Period(*bounds)
 
 
 def _only(data: dict, allowed: set[str], path: str) -> None:
