@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from .model import Cart, Rule
-from .result import Adjustment, GiftLine, PricedCart, PricedLine
-from .ruleset import CompiledRule, Ruleset, compile_rules
+from .result import GiftLine, PricedCart
+from .ruleset import CompiledRule, Ruleset, compile_rules, epoch_microseconds
 from .stages.bundles import apply_bundles
 from .stages.gifts import apply_gifts
 from .stages.increases import apply_increases
@@ -31,18 +31,20 @@ def evaluate(
     ruleset = ruleset_or_rules if isinstance(ruleset_or_rules, Ruleset) else compile_rules(ruleset_or_rules)
     customer_groups = _groups(cart, groups)
     moment = _moment(cart, now)
-    targeted = ruleset.for_groups(customer_groups)
-    live = [compiled for compiled in targeted if _is_live(compiled.rule, moment)]
+    selection = ruleset.select(customer_groups)
+    now_us = epoch_microseconds(moment)
 
-    stages = _by_stage(live)
+    def live(rules: tuple[CompiledRule, ...]) -> list[CompiledRule]:
+        return [compiled for compiled in rules if compiled.is_live_at(now_us)]
+
     state = PricingState(cart)
-    apply_increases(state, stages["increase"])
-    apply_bundles(state, stages["bundle"])
-    apply_line_discounts(state, stages["line_discount"])
-    apply_order_discounts(state, stages["order_discount"])
-    apply_gifts(state, stages["gift"])
+    apply_increases(state, live(selection.increases))
+    apply_bundles(state, live(selection.bundles))
+    apply_line_discounts(state, live(selection.line_discounts))
+    apply_order_discounts(state, live(selection.order_discounts))
+    apply_gifts(state, live(selection.gifts))
 
-    return _priced(state, ruleset, targeted, moment)
+    return _priced(state, ruleset, selection.targeted, moment)
 
 
 def _groups(cart: Cart, groups: Iterable[str] | None) -> frozenset[str]:
@@ -62,46 +64,23 @@ def _moment(cart: Cart, now: datetime | None) -> datetime:
     return moment
 
 
-def _is_live(rule: Rule, now: datetime) -> bool:
-    return rule.enabled and rule.is_live_at(now)
-
-
-def _by_stage(rules: list[CompiledRule]) -> dict[str, list[CompiledRule]]:
-    """Live rules split by the stage that runs them, each list still in rule order."""
-    stages: dict[str, list[CompiledRule]] = {
-        "increase": [], "bundle": [], "line_discount": [], "order_discount": [], "gift": []
-    }
-    for compiled in rules:
-        rule = compiled.rule
-        if rule.kind == "discount":
-            order_wide = rule.value is not None and rule.value.type == "order_fixed"
-            stages["order_discount" if order_wide else "line_discount"].append(compiled)
-        else:
-            stages[rule.kind].append(compiled)
-    return stages
-
-
-def _priced(state: PricingState, ruleset: Ruleset, targeted: list[CompiledRule], now: datetime) -> PricedCart:
+def _priced(
+    state: PricingState, ruleset: Ruleset, targeted: tuple[CompiledRule, ...], now: datetime
+) -> PricedCart:
     currency = state.currency
-    lines = []
-    for position, line in enumerate(state.lines):
-        adjustments = tuple(
-            Adjustment(rule.rule.id, rule.rule.name, rule.rule.kind, amount, currency)
-            for rule, amount in state.adjustments[position].values()
+    base, unit, quantity = state.base, state.unit, state.quantity
+    bundle_discount, line_discount, order_discount = state.bundle_discount, state.line_discount, state.order_discount
+    rows = tuple(
+        (
+            line.id,
+            quantity[position],
+            base[position],
+            unit[position],
+            bundle_discount[position] + line_discount[position] + order_discount[position],
+            tuple(state.adjustments[position]),
         )
-        lines.append(
-            PricedLine(
-                id=line.id,
-                quantity=line.quantity,
-                currency=currency,
-                base_unit_minor=state.base[position],
-                unit_minor=state.unit[position],
-                discount_minor=state.bundle_discount[position]
-                + state.line_discount[position]
-                + state.order_discount[position],
-                adjustments=adjustments,
-            )
-        )
+        for position, line in enumerate(state.lines)
+    )
     gifts = tuple(
         GiftLine(rule.rule.gift.product_id, rule.rule.gift.name, quantity, rule.rule.id, currency)  # type: ignore[union-attr]
         for rule, quantity in state.gifts
@@ -109,7 +88,7 @@ def _priced(state: PricingState, ruleset: Ruleset, targeted: list[CompiledRule],
     rules = ruleset.rules
     return PricedCart(
         currency=currency,
-        lines=tuple(lines),
+        rows=rows,
         gifts=gifts,
         applied_rules=tuple(rules[position].rule.id for position in sorted(state.applied)),
         explain=Explanation(
@@ -119,5 +98,8 @@ def _priced(state: PricingState, ruleset: Ruleset, targeted: list[CompiledRule],
             currency=currency,
             line_ids=tuple(line.id for line in state.lines),
             events=tuple(state.events),
+            line_candidates=tuple(state.line_candidates),
+            lost=tuple(state.lost),
+            bundled_out=tuple(state.bundled_out),
         ),
     )

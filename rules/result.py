@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .money import Money, format_minor
@@ -36,8 +37,32 @@ class Adjustment:
         }
 
 
+#: A priced line as evaluate leaves it: (id, quantity, base unit, unit, discount, adjustments),
+#: amounts in minor units, each adjustment ((rule_id, rule_name, kind), signed amount).
+LineRow = tuple[str, int, int, int, int, tuple[tuple[tuple[str, str, str], int], ...]]
+
+
+def _line_json(row: LineRow, currency: str) -> dict[str, Any]:
+    line_id, quantity, base, unit, discount, adjustments = row
+    return {
+        "id": line_id,
+        "quantity": quantity,
+        "base_unit_price": format_minor(base, currency),
+        "unit_price": format_minor(unit, currency),
+        "subtotal": format_minor(base * quantity, currency),
+        "discount": format_minor(discount, currency),
+        "total": format_minor(unit * quantity - discount, currency),
+        "adjustments": [
+            {"rule_id": rule_id, "rule_name": rule_name, "kind": kind, "amount": format_minor(amount, currency)}
+            for (rule_id, rule_name, kind), amount in adjustments
+        ],
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class PricedLine:
+    """A cart line after pricing; ``subtotal`` is at base prices, like the cart's."""
+
     id: str
     quantity: int
     currency: str
@@ -46,9 +71,16 @@ class PricedLine:
     discount_minor: int
     adjustments: tuple[Adjustment, ...]
 
+    @classmethod
+    def from_row(cls, row: LineRow, currency: str) -> PricedLine:
+        line_id, quantity, base, unit, discount, adjustments = row
+        return cls(
+            line_id, quantity, currency, base, unit, discount,
+            tuple(Adjustment(rule_id, name, kind, amount, currency) for (rule_id, name, kind), amount in adjustments),
+        )
+
     @property
     def subtotal_minor(self) -> int:
-        """At base prices, like the cart's subtotal."""
         return self.base_unit_minor * self.quantity
 
     @property
@@ -80,17 +112,9 @@ class PricedLine:
         return Money.from_minor(self.total_minor, self.currency)
 
     def to_json(self) -> dict[str, Any]:
-        currency = self.currency
-        return {
-            "id": self.id,
-            "quantity": self.quantity,
-            "base_unit_price": format_minor(self.base_unit_minor, currency),
-            "unit_price": format_minor(self.unit_minor, currency),
-            "subtotal": format_minor(self.subtotal_minor, currency),
-            "discount": format_minor(self.discount_minor, currency),
-            "total": format_minor(self.total_minor, currency),
-            "adjustments": [adjustment.to_json() for adjustment in self.adjustments],
-        }
+        adjustments = tuple(((a.rule_id, a.rule_name, a.kind), a.amount_minor) for a in self.adjustments)
+        row = (self.id, self.quantity, self.base_unit_minor, self.unit_minor, self.discount_minor, adjustments)
+        return _line_json(row, self.currency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +155,23 @@ class TraceEntry:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PricedCart:
-    """What ``evaluate`` returns; the API, the CLI and the admin's simulate page all render it."""
+    """What ``evaluate`` returns; the API, the CLI and the admin's simulate page all render it.
+
+    Lines are kept as plain rows and turned into ``PricedLine`` objects only when read:
+    the checkout endpoint goes straight to JSON and never pays for them.
+    """
 
     currency: str
-    lines: tuple[PricedLine, ...]
+    rows: tuple[LineRow, ...] = field(repr=False)
     gifts: tuple[GiftLine, ...]
     applied_rules: tuple[str, ...]
     explain: Callable[[PricedCart], tuple[TraceEntry, ...]] = field(repr=False, compare=False)
+
+    @cached_property
+    def lines(self) -> tuple[PricedLine, ...]:
+        return tuple(PricedLine.from_row(row, self.currency) for row in self.rows)
 
     @property
     def trace(self) -> tuple[TraceEntry, ...]:
@@ -148,15 +180,15 @@ class PricedCart:
 
     @property
     def subtotal_minor(self) -> int:
-        return sum(line.subtotal_minor for line in self.lines)
+        return sum(row[2] * row[1] for row in self.rows)
 
     @property
     def surcharge_total_minor(self) -> int:
-        return sum(line.surcharge_minor for line in self.lines)
+        return sum((row[3] - row[2]) * row[1] for row in self.rows)
 
     @property
     def discount_total_minor(self) -> int:
-        return sum(line.discount_minor for line in self.lines)
+        return sum(row[4] for row in self.rows)
 
     @property
     def total_minor(self) -> int:
@@ -183,7 +215,7 @@ class PricedCart:
         currency = self.currency
         data: dict[str, Any] = {
             "currency": currency,
-            "lines": [line.to_json() for line in self.lines],
+            "lines": [_line_json(row, currency) for row in self.rows],
             "gifts": [gift.to_json() for gift in self.gifts],
             "subtotal": format_minor(self.subtotal_minor, currency),
             "surcharge_total": format_minor(self.surcharge_total_minor, currency),

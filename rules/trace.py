@@ -10,8 +10,8 @@ from typing import Any
 from .model import Rule
 from .money import format_minor
 from .result import PricedCart, TraceEntry
-from .ruleset import Ruleset
-from .stages.state import Event
+from .ruleset import CompiledRule, Ruleset
+from .stages.state import Event, LostOnLine
 
 # Events that concern one line carry its position first; the same reason on several
 # lines reads as one sentence naming them all.
@@ -39,11 +39,21 @@ class Explanation:
     currency: str
     line_ids: tuple[str, ...]
     events: tuple[Event, ...]
+    line_candidates: tuple[tuple[CompiledRule, tuple[int, ...]], ...]
+    lost: tuple[LostOnLine, ...]
+    bundled_out: tuple[int, ...]
 
     def __call__(self, priced: PricedCart) -> tuple[TraceEntry, ...]:
         events: dict[int, list[Event]] = {}
         for event in self.events:
             events.setdefault(event[0], []).append(event)
+        for line in self.bundled_out:
+            for rule in self._line_candidates(line):
+                events.setdefault(rule.index, []).append((rule.index, "all_bundled", (line,)))
+        for line, chosen in self.lost:
+            for rule in self._line_candidates(line):
+                if rule not in chosen:
+                    events.setdefault(rule.index, []).append((rule.index, "lost", (line, chosen[0].index)))
         effects: dict[str, list[str]] = {}
         for line in priced.lines:
             for adjustment in line.adjustments:
@@ -66,6 +76,9 @@ class Explanation:
                 message = f"{rule.name} skipped: " + "; ".join(reasons)
             entries.append(TraceEntry(rule.id, rule.name, rule.id in applied, message))
         return tuple(entries)
+
+    def _line_candidates(self, line: int) -> list[CompiledRule]:
+        return [rule for rule, lines in self.line_candidates if line in lines]
 
     def _not_candidate_reason(self, position: int, rule: Rule) -> str | None:
         reason = not_live_reason(rule, self.now)

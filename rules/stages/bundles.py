@@ -21,11 +21,15 @@ def _form_sets(state: PricingState, rule: CompiledRule) -> None:
     highest unit price first (then line order). Identical consecutive sets are formed
     in one step, which gives the same result as forming them one by one.
     """
-    lines, unit, quantity, bundled = state.lines, state.unit, state.quantity, state.bundled
+    unit, quantity, bundled = state.unit, state.quantity, state.bundled
     eligible = state.eligible(rule)
+    everything = len(eligible) == len(state.lines)
+    allowed = None if everything else frozenset(eligible)
     component_lines = []
     for matcher, _ in rule.components:
-        matching = [position for position in eligible if matcher.matches(lines[position])]
+        matching = list(state.lines_matching(matcher.products, matcher.categories))
+        if allowed is not None:
+            matching = [position for position in matching if position in allowed]
         matching.sort(key=lambda position: (-unit[position], position))
         component_lines.append(matching)
     touched = tuple(sorted({position for matching in component_lines for position in matching}))
@@ -37,8 +41,9 @@ def _form_sets(state: PricingState, rule: CompiledRule) -> None:
         if unmet is not None:
             state.note(rule, unmet[0], *unmet[1:])
             return
-    fixed_price = None if rule.percent is not None else state.money(rule.rule.value.amount)  # type: ignore[union-attr]
+    fixed_price = None if rule.percent is not None else state.amount_of(rule)
     sets_formed = 0
+    savings: dict[int, int] = {}
     while True:
         taken: dict[int, int] = {}
         for number, ((_, needed), matching) in enumerate(zip(rule.components, component_lines), 1):
@@ -65,11 +70,13 @@ def _form_sets(state: PricingState, rule: CompiledRule) -> None:
             repeat = min((quantity[position] - bundled[position]) // taken[position] for position in parts)
             for position, share in zip(parts, allocate_minor(saving, weights)):
                 bundled[position] += taken[position] * repeat
-                if share:
-                    state.bundle_discount[position] += share * repeat
-                    state.adjust(position, rule, -share * repeat)
+                savings[position] = savings.get(position, 0) + share * repeat
             sets_formed += repeat
             continue
         break
+    for position in sorted(savings):
+        if savings[position]:
+            state.bundle_discount[position] += savings[position]
+            state.adjust(position, rule, -savings[position])
     if sets_formed:
         state.note(rule, "sets", sets_formed)

@@ -25,7 +25,7 @@ def _gift_quantity(state: PricingState, rule: CompiledRule) -> int:
         return 0
     trigger, matcher = rule.rule.trigger, rule.trigger
     assert trigger is not None and matcher is not None and rule.rule.gift is not None
-    lines = [position for position, line in enumerate(state.lines) if matcher.matches(line)]
+    lines = state.lines_matching(matcher.products, matcher.categories)
     if not lines:
         state.note(rule, "trigger_no_lines")
         return 0

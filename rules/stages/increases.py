@@ -15,7 +15,7 @@ def apply_increases(state: PricingState, rules: Iterable[CompiledRule]) -> None:
         lines = state.qualifies(rule)
         if lines is None:
             continue
-        fixed = None if rule.percent is not None else state.money(rule.rule.value.amount)  # type: ignore[union-attr]
+        fixed = None if rule.percent is not None else state.amount_of(rule)
         for position in lines:
             earlier = increased_by[position]
             if earlier is not None:

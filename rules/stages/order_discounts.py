@@ -13,11 +13,25 @@ Spread = list[tuple[CompiledRule, tuple[int, ...], list[int]]]
 
 
 def apply_order_discounts(state: PricingState, rules: Iterable[CompiledRule]) -> None:
+    """Chosen among themselves as line discounts are (stack if all combinable, else the best
+    option), each taking its amount off what its lines hold after line discounts."""
     candidates = [rule for rule in rules if state.qualifies(rule) is not None]
     if not candidates:
         return
-    options = options_of(candidates)
-    chosen, spreads = best_option(options, lambda option: _spread(state, option))
+    left = [
+        state.unit[position] * (state.quantity[position] - state.bundled[position]) - state.line_discount[position]
+        for position in range(len(state.lines))
+    ]
+
+    def total_of(option: list[CompiledRule]) -> tuple[int, Spread | None]:
+        if len(option) == 1:  # alone, a rule takes its amount or all its lines hold: no need to spread yet
+            rule = option[0]
+            return min(state.amount_of(rule), sum(left[position] for position in state.eligible(rule))), None
+        return _spread(state, option, list(left))
+
+    chosen, spreads = best_option(options_of(candidates), total_of)
+    if spreads is None:
+        _, spreads = _spread(state, chosen, left)
     for rule in candidates:
         if rule not in chosen:
             state.note(rule, "lost_order", chosen[0].index)
@@ -31,23 +45,15 @@ def apply_order_discounts(state: PricingState, rules: Iterable[CompiledRule]) ->
                 state.adjust(position, rule, -share)
 
 
-def _left_after_line_discounts(state: PricingState, position: int) -> int:
-    return state.unit[position] * state.free_units(position) - state.line_discount[position]
-
-
-def _spread(state: PricingState, rules: list[CompiledRule]) -> tuple[int, Spread]:
-    """Take each rule's amount off its lines in turn, in proportion to what each line holds."""
-    left: dict[int, int] = {}
+def _spread(state: PricingState, rules: list[CompiledRule], left: list[int]) -> tuple[int, Spread]:
+    """Take each rule's amount off its lines in turn, in proportion to what each line holds
+    (largest remainder), never more than they hold; ``left`` is updated as it goes."""
     spreads: Spread = []
     total = 0
     for rule in rules:
         lines = state.eligible(rule)
-        weights = []
-        for position in lines:
-            if position not in left:
-                left[position] = _left_after_line_discounts(state, position)
-            weights.append(left[position])
-        amount = min(state.money(rule.rule.value.amount), sum(weights))  # type: ignore[union-attr]
+        weights = [left[position] for position in lines]
+        amount = min(state.amount_of(rule), sum(weights))
         shares = allocate_minor(amount, weights)
         for position, share in zip(lines, shares):
             left[position] -= share

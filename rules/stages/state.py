@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ..model import Cart
@@ -10,6 +11,9 @@ from ..ruleset import CompiledRule
 
 #: A trace event: (rule position, code, details); rendered into words only when asked.
 Event = tuple[int, str, tuple[Any, ...]]
+
+#: A line where line discounts competed: (line position, the rules of the winning option).
+LostOnLine = tuple[int, tuple[CompiledRule, ...]]
 
 
 class PricingState:
@@ -20,7 +24,8 @@ class PricingState:
 
     __slots__ = (
         "adjustments", "applied", "base", "bundle_discount", "bundled", "currency", "digits",
-        "events", "gifts", "increased_by", "line_discount", "lines", "order_discount",
+        "bundled_out", "events", "gifts", "increased_by", "line_candidates", "line_discount", "lines", "lost",
+        "order_discount",
         "quantity", "unit", "_all_lines", "_by_category", "_by_product", "_eligible",
     )
 
@@ -37,73 +42,88 @@ class PricingState:
         self.bundle_discount = [0] * len(lines)
         self.line_discount = [0] * len(lines)
         self.order_discount = [0] * len(lines)
-        #: Per line: rule position -> [rule, signed amount]; insertion order is stage order.
-        self.adjustments: list[dict[int, list[Any]]] = [{} for _ in lines]
+        #: Per line, in stage order: ((rule id, name, kind), signed amount), one per rule.
+        self.adjustments: list[list[tuple[tuple[str, str, str], int]]] = [[] for _ in lines]
         self.applied: set[int] = set()
         self.gifts: list[tuple[CompiledRule, int]] = []
         self.events: list[Event] = []
+        #: Line discounts whose lines and conditions qualified, with their eligible lines.
+        self.line_candidates: list[tuple[CompiledRule, tuple[int, ...]]] = []
+        #: Where line discounts competed, so the trace can say who lost to whom.
+        self.lost: list[LostOnLine] = []
+        #: Lines with line discount candidates whose every unit is in a bundle.
+        self.bundled_out: list[int] = []
         self._all_lines = tuple(range(len(lines)))
         self._by_product: dict[str, list[int]] | None = None
         self._by_category: dict[str, list[int]] | None = None
         self._eligible: dict[int, tuple[int, ...]] = {}
 
-    def money(self, amount: Any) -> int:
-        """A rule's Decimal amount in this cart's minor units, rounded half-up."""
+    def money(self, amount: Decimal) -> int:
+        """A Decimal threshold in this cart's minor units, rounded half-up."""
         return to_minor(amount, self.currency)
+
+    def amount_of(self, rule: CompiledRule) -> int:
+        """The rule's fixed amount or set price in this cart's minor units."""
+        return rule.minor_amount(self.currency)
 
     def note(self, rule: CompiledRule, code: str, *details: Any) -> None:
         self.events.append((rule.index, code, details))
 
     def adjust(self, line: int, rule: CompiledRule, amount: int) -> None:
-        """Record a non-zero change to a line, one adjustment per rule and line."""
-        entry = self.adjustments[line].get(rule.index)
-        if entry is None:
-            self.adjustments[line][rule.index] = [rule, amount]
-        else:
-            entry[1] += amount
+        """Record a rule's whole, non-zero change to a line (callers add up their parts first)."""
+        self.adjustments[line].append((rule.label, amount))
         self.applied.add(rule.index)
 
-    def free_units(self, line: int) -> int:
-        """Units not taken by a bundle: the only ones line and order discounts may touch."""
-        return self.quantity[line] - self.bundled[line]
+    def _build_index(self) -> None:
+        by_product: dict[str, list[int]] = {}
+        by_category: dict[str, list[int]] = {}
+        for position, line in enumerate(self.lines):
+            by_product.setdefault(line.product_id, []).append(position)
+            for category in line.category_set:
+                by_category.setdefault(category, []).append(position)
+        self._by_product, self._by_category = by_product, by_category
 
-    def _index(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-        if self._by_product is None or self._by_category is None:
-            by_product: dict[str, list[int]] = {}
-            by_category: dict[str, list[int]] = {}
-            for position, line in enumerate(self.lines):
-                by_product.setdefault(line.product_id, []).append(position)
-                for category in line.category_set:
-                    by_category.setdefault(category, []).append(position)
-            self._by_product, self._by_category = by_product, by_category
-        return self._by_product, self._by_category
+    def lines_matching(self, products: frozenset[str], categories: frozenset[str]) -> tuple[int, ...]:
+        """Positions of the lines whose product is listed or any category is; all when none are."""
+        if not products and not categories:
+            return self._all_lines
+        if len(products) + len(categories) > len(self.lines):
+            lines = self.lines
+            return tuple(
+                position
+                for position, line in enumerate(lines)
+                if line.product_id in products or not line.category_set.isdisjoint(categories)
+            )
+        if self._by_product is None:
+            self._build_index()
+        by_product, by_category = self._by_product, self._by_category
+        assert by_product is not None and by_category is not None
+        hits: set[int] = set()
+        for product in products:
+            found = by_product.get(product)
+            if found:
+                hits.update(found)
+        for category in categories:
+            found = by_category.get(category)
+            if found:
+                hits.update(found)
+        return tuple(sorted(hits))
 
     def eligible(self, rule: CompiledRule) -> tuple[int, ...]:
         """Positions of the lines the rule's ``applies_to`` takes in, in line order (cached)."""
         found = self._eligible.get(rule.index)
-        if found is not None:
-            return found
-        if not rule.products and not rule.categories:
-            found = self._all_lines
-        elif len(rule.products) + len(rule.categories) > len(self.lines):
-            products, categories = rule.products, rule.categories
-            found = tuple(
-                position
-                for position, line in enumerate(self.lines)
-                if line.product_id in products or not line.category_set.isdisjoint(categories)
-            )
-        else:
-            by_product, by_category = self._index()
-            hits: set[int] = set()
-            for product in rule.products:
-                hits.update(by_product.get(product, ()))
-            for category in rule.categories:
-                hits.update(by_category.get(category, ()))
-            found = tuple(sorted(hits))
-        if rule.exclude_products or rule.exclude_categories:
-            lines = self.lines
-            found = tuple(position for position in found if not rule.excludes(lines[position]))
-        self._eligible[rule.index] = found
+        if found is None:
+            found = self.lines_matching(rule.products, rule.categories)
+            excluded_products, excluded_categories = rule.exclude_products, rule.exclude_categories
+            if excluded_products or excluded_categories:
+                lines = self.lines
+                found = tuple(
+                    position
+                    for position in found
+                    if lines[position].product_id not in excluded_products
+                    and lines[position].category_set.isdisjoint(excluded_categories)
+                )
+            self._eligible[rule.index] = found
         return found
 
     def unmet_condition(self, rule: CompiledRule, lines: tuple[int, ...]) -> tuple[Any, ...] | None:
