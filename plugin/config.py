@@ -9,6 +9,10 @@ ADMIN_PREFIX = "/admin/crm/groups"
 DATABASE_URL = "sqlite:///customer_groups.db"
 #: Redis for background jobs in production; empty runs jobs in-process.
 REDIS_URL = ""
+#: ``module:callable`` that builds the host app, for background jobs (rq workers run outside any app).
+APP_FACTORY = "examples.demo_shop:create_app"
+#: Seconds a background job may run on rq before the worker stops it (a full refresh of a big shop is slow).
+JOB_TIMEOUT = 3600
 #: Plans whose shops get the plugin.
 PLANS_WITH_ACCESS = ("pro", "enterprise")
 #: Rows per page in member lists and customer searches (API and admin).
