@@ -107,7 +107,7 @@ class ActivityOutSchema(Schema):
     kind = fields.String()
     status = fields.String()
     occurred_at = fields.DateTime()
-    amount = fields.Decimal(as_string=True)
+    amount = fields.String(metadata={"example": "12.50"})
     currency = fields.String()
     location = fields.String()
     channel = fields.String()
@@ -148,6 +148,10 @@ class CustomerOutSchema(Schema):
     email_opt_in = fields.Boolean()
     sms_opt_in = fields.Boolean()
     tags = fields.List(fields.String())
+    visits = fields.Integer(dump_only=True, metadata={"description": "past activities"})
+    spent = fields.String(dump_only=True, metadata={"description": "their total amount", "example": "120.50"})
+    last_visit_at = fields.DateTime(allow_none=True, dump_only=True)
+    rfm_tier = fields.String(dump_only=True)
 
 
 class RegistrationSchema(Schema):
@@ -213,6 +217,10 @@ class MemberPageArgs(Schema):
 class CustomerSearchArgs(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=128))
     group = fields.String(validate=validate.Length(max=64))
+    condition = fields.String(metadata={"description": "a SPEC §3 condition as JSON, e.g. the page's filters"})
+    sort = fields.String(load_default="registered", validate=validate.OneOf(
+        [f"{sign}{name}" for name in ("registered", "name", "spent", "visits", "last_visit") for sign in ("", "-")]
+    ))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 

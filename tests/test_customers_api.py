@@ -44,3 +44,25 @@ def test_numbered_pages(shop, people):
 
 def test_unknown_group_is_404(shop, people):
     assert shop.get("/customers?group=nope").status_code == 404
+
+
+def test_filter_by_condition_and_sort_by_spent(shop, people):
+    from datetime import datetime, timedelta, timezone
+    when = datetime.now(timezone.utc) - timedelta(days=3)
+    for external_id, customer, amount in [("o1", "a1", "10.00"), ("o2", "a2", "99.50"), ("o3", "a2", "0.50")]:
+        shop.post("/events/activities", json={"external_id": external_id, "customer_external_id": customer,
+                                              "occurred_at": when.isoformat(), "amount": amount})
+    condition = '{"metric": "past_count", "within": {"last": 7, "unit": "days"}, "op": ">=", "value": 1}'
+    response = shop.get("/customers", query_string={"condition": condition, "sort": "-spent"})
+    assert [(c["external_id"], c["spent"], c["visits"]) for c in response.json["items"]] == [
+        ("a2", "100.00", 2), ("a1", "10.00", 1)]
+    assert shop.get("/customers", query_string={"sort": "name"}).json["items"][0]["external_id"] == "a3"
+
+
+@pytest.mark.parametrize("condition, field", [
+    ("{nope", "condition"),
+    ('{"metric": "shoe_size", "op": "=", "value": 1}', "condition.metric"),
+])
+def test_bad_filters_are_422(shop, people, condition, field):
+    response = shop.get("/customers", query_string={"condition": condition})
+    assert response.status_code == 422 and field in response.json["error"]["fields"]

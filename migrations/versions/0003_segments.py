@@ -197,6 +197,12 @@ def upgrade() -> None:
     op.add_column('cg_customers', sa.Column('rfm_f', sa.SmallInteger(), nullable=True))
     op.add_column('cg_customers', sa.Column('rfm_m', sa.SmallInteger(), nullable=True))
     op.add_column('cg_customers', sa.Column('rfm_tier', sa.String(length=16), nullable=False, server_default='prospect'))
+    op.add_column('cg_customers', sa.Column('visits', sa.Integer(), nullable=False, server_default='0'))
+    op.add_column('cg_customers', sa.Column('spent_milli', sa.BigInteger(), nullable=False, server_default='0'))
+    op.add_column('cg_customers', sa.Column('last_visit_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_index('ix_cg_customers_shop_visits', 'cg_customers', ['shop_id', 'visits'])
+    op.create_index('ix_cg_customers_shop_spent', 'cg_customers', ['shop_id', 'spent_milli'])
+    op.create_index('ix_cg_customers_shop_last_visit', 'cg_customers', ['shop_id', 'last_visit_at'])
     op.add_column('cg_shops', sa.Column('rfm_breakpoints', sa.JSON(), nullable=True))
 
     _install_presets()
@@ -229,7 +235,9 @@ def _install_presets() -> None:
 def downgrade() -> None:
     """Drop the segment tables and columns; preset groups stay, as groups an admin may have edited."""
     op.drop_column('cg_shops', 'rfm_breakpoints')
-    for column in ('rfm_tier', 'rfm_m', 'rfm_f', 'rfm_r'):
+    for index in ('ix_cg_customers_shop_last_visit', 'ix_cg_customers_shop_spent', 'ix_cg_customers_shop_visits'):
+        op.drop_index(index, 'cg_customers')
+    for column in ('last_visit_at', 'spent_milli', 'visits', 'rfm_tier', 'rfm_m', 'rfm_f', 'rfm_r'):
         op.drop_column('cg_customers', column)
 
     with op.batch_alter_table('cg_activity_items', schema=None) as batch_op:

@@ -1,6 +1,9 @@
 """``/customers``: search a shop's customers by name, phone, email or card number."""
 from __future__ import annotations
 
+import json
+
+from ..errors import ValidationFailed
 from ..schemas import CustomerPageSchema, CustomerSearchArgs
 from ..services import customers, groups
 from . import api_blueprint
@@ -14,8 +17,18 @@ from .rest import arguments, response
 def search_customers(args):
     shop = current_shop()
     group_id = groups.get_group(shop, args["group"]).id if args.get("group") else None
+    condition = _condition(args["condition"]) if args.get("condition") else None
     rows, more = customers.search_customers(
-        shop, q=args["q"], group_id=group_id, page=args["page"], per_page=args["per_page"]
+        shop, q=args["q"], group_id=group_id, condition=condition, sort=args["sort"],
+        page=args["page"], per_page=args["per_page"],
     )
     return {"items": rows, "page": args["page"], "per_page": args["per_page"],
             "next_page": args["page"] + 1 if more else None}
+
+
+def _condition(text: str):
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ValidationFailed.on("condition", "is not valid JSON") from None
+    return groups.valid_condition(data)

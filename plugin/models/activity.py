@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
-
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId
+from ..money import MILLI, milli_text
 from ._columns import UtcDateTime, created_at, shop_fk, updated_at
 
 KINDS = ("order", "appointment")
 STATUSES = ("completed", "booked", "cancelled", "no_show")
 CHANNELS = ("online", "offline")
 ITEM_TYPES = ("product", "category", "staff")
-MILLI = 1000
 
 
 class Activity(Base):
@@ -51,8 +49,8 @@ class Activity(Base):
     )
 
     @property
-    def amount(self) -> Decimal:
-        return Decimal(self.amount_milli) / MILLI
+    def amount(self) -> str:
+        return milli_text(self.amount_milli, self.currency)
 
     def item_values(self, item_type: str) -> list[str]:
         return [item.value for item in self.items if item.item_type == item_type]

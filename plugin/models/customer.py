@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint, func,
+    BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId
+from .shop import Shop
+from ..money import milli_text
 from ._columns import UtcDateTime, created_at, shop_fk, updated_at, utcnow
 
 GENDERS = ("female", "male", "other", "unknown")
@@ -21,6 +24,9 @@ class Customer(Base):
         CheckConstraint(f"gender IN {GENDERS!r}", name="gender"),
         Index("ix_cg_customers_shop_phone", "shop_id", "phone"),
         Index("ix_cg_customers_shop_card", "shop_id", "card_number"),
+        Index("ix_cg_customers_shop_visits", "shop_id", "visits"),
+        Index("ix_cg_customers_shop_spent", "shop_id", "spent_milli"),
+        Index("ix_cg_customers_shop_last_visit", "shop_id", "last_visit_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -42,9 +48,15 @@ class Customer(Base):
     rfm_f: Mapped[int | None] = mapped_column(SmallInteger)
     rfm_m: Mapped[int | None] = mapped_column(SmallInteger)
     rfm_tier: Mapped[str] = mapped_column(String(16), default="prospect")
+    #: Past activities, their total (thousandths) and the latest, as of the last event or refresh:
+    #: the Customers page sorts and shows these without aggregating every activity.
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    spent_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
+    shop: Mapped[Shop] = relationship(lazy="select", viewonly=True)
     tag_rows: Mapped[list[CustomerTag]] = relationship(
         cascade="all, delete-orphan", order_by="CustomerTag.tag", lazy="selectin"
     )
@@ -52,6 +64,10 @@ class Customer(Base):
     @property
     def tags(self) -> list[str]:
         return [row.tag for row in self.tag_rows]
+
+    @property
+    def spent(self) -> str:
+        return milli_text(self.spent_milli, self.shop.currency)
 
     @property
     def display_name(self) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
 
 from ..models import Activity, ActivityItem, Customer, CustomerTag, Delivery
-from ..models.activity import MILLI
+from ..money import MILLI
 from .clock import ShopClock, month_days_by_distance
 from .conditions import ACTIVITY_METRICS, AllOf, AnyOf, Condition, Leaf, Not, Period, leaves
 
@@ -52,6 +52,13 @@ def matching_customers(condition: Condition, shop_id: int, clock: ShopClock,
     return compiled.select([Customer.id.label("customer_id")], compiled.predicate)
 
 
+def customer_filter(condition: Condition, shop_id: int, clock: ShopClock) -> ColumnElement[bool]:
+    """The condition as a WHERE clause on ``cg_customers`` with per-customer subqueries, for
+    paginated browsing: the database can stop at the first page of matches instead of
+    aggregating every activity of the shop."""
+    return _Compiler(condition, shop_id, clock, None, correlated=True).predicate
+
+
 def explain_customer(condition: Condition, shop_id: int, clock: ShopClock, customer_id: int) -> Select:
     """One row: each leaf's value for the customer, then each leaf's verdict, then the whole verdict."""
     compiled = _Compiler(condition, shop_id, clock, [customer_id])
@@ -59,10 +66,12 @@ def explain_customer(condition: Condition, shop_id: int, clock: ShopClock, custo
 
 
 class _Compiler:
-    def __init__(self, condition: Condition, shop_id: int, clock: ShopClock, customer_ids: Sequence[int] | None):
+    def __init__(self, condition: Condition, shop_id: int, clock: ShopClock, customer_ids: Sequence[int] | None,
+                 *, correlated: bool = False):
         self.shop_id = shop_id
         self.clock = clock
         self.customer_ids = customer_ids
+        self.correlated = correlated
         self.values: list[ColumnElement] = []
         self.verdicts: list[ColumnElement[bool]] = []
         self.totals = self._totals_subquery(condition)
@@ -80,6 +89,8 @@ class _Compiler:
 
     # pass 1: one aggregate subquery with every total the leaves need -------------------------
     def _totals_subquery(self, condition: Condition):
+        if self.correlated:
+            return None
         columns = {}
         for leaf in leaves(condition):
             for function, scope in AGGREGATES.get(leaf.metric, ()):
@@ -131,7 +142,11 @@ class _Compiler:
         return [column >= self.clock.day_bounds(period.start)[0], column < self.clock.day_bounds(period.end)[1]]
 
     def _column(self, function: str, scope: str, leaf: Leaf) -> ColumnElement:
-        column = self.totals.c[self.labels[_total_key(function, scope, leaf)]]
+        if self.correlated:
+            column = select(self._total(function, scope, leaf)).where(
+                Activity.customer_id == Customer.id).scalar_subquery()
+        else:
+            column = self.totals.c[self.labels[_total_key(function, scope, leaf)]]
         return func.coalesce(column, 0) if function in ("count", "sum") else column
 
     # pass 2: the predicate, leaf by leaf ------------------------------------------------------

@@ -25,20 +25,22 @@ def refresh_scores(shop: Shop, clock: ShopClock) -> None:
         else_=literal("potential"),
     )
     rows = (
-        select(stats.c.customer_id, scored.c.r, scored.c.f, scored.c.m, tier.label("tier"))
+        select(stats.c.customer_id, stats.c.visits, stats.c.spent, stats.c.last_at,
+               scored.c.r, scored.c.f, scored.c.m, tier.label("tier"))
         .select_from(stats.outerjoin(scored, scored.c.customer_id == stats.c.customer_id))
         .subquery("rows")
     )
     session().execute(
         update(Customer)
         .where(Customer.id == rows.c.customer_id)
-        .values(rfm_r=rows.c.r, rfm_f=rows.c.f, rfm_m=rows.c.m, rfm_tier=rows.c.tier)
+        .values(rfm_r=rows.c.r, rfm_f=rows.c.f, rfm_m=rows.c.m, rfm_tier=rows.c.tier,
+                visits=rows.c.visits, spent_milli=rows.c.spent, last_visit_at=rows.c.last_at)
         .execution_options(synchronize_session=False)
     )
     session().execute(
         update(Customer)
         .where(Customer.shop_id == shop.id, ~exists().where(_past(shop, clock), Activity.customer_id == Customer.id))
-        .values(rfm_r=None, rfm_f=None, rfm_m=None, rfm_tier="prospect")
+        .values(rfm_r=None, rfm_f=None, rfm_m=None, rfm_tier="prospect", visits=0, spent_milli=0, last_visit_at=None)
         .execution_options(synchronize_session=False)
     )
     shop.rfm_breakpoints = _breakpoints(scored_query=_scored(shop, clock))
@@ -46,17 +48,19 @@ def refresh_scores(shop: Shop, clock: ShopClock) -> None:
 
 def score_customer(shop: Shop, customer: Customer, clock: ShopClock) -> None:
     """Score one customer after an event, against the last full refresh's breakpoints."""
-    last_at, frequency, monetary, any_past = session().execute(
+    last_at, frequency, monetary, visits, spent = session().execute(
         select(
             func.max(Activity.occurred_at),
             func.count(Activity.id).filter(Activity.occurred_at > _year_ago(clock)),
             func.coalesce(func.sum(Activity.amount_milli).filter(Activity.occurred_at > _year_ago(clock)), 0),
             func.count(Activity.id),
+            func.coalesce(func.sum(Activity.amount_milli), 0),
         ).where(_past(shop, clock), Activity.customer_id == customer.id)
     ).one()
+    customer.visits, customer.spent_milli, customer.last_visit_at = visits, int(spent), last_at
     if not frequency:
         customer.rfm_r = customer.rfm_f = customer.rfm_m = None
-        customer.rfm_tier = "lapsed" if any_past else "prospect"
+        customer.rfm_tier = "lapsed" if visits else "prospect"
         return
     points = shop.rfm_breakpoints or {}
     customer.rfm_r = _score(points.get("r"), last_at)
@@ -74,7 +78,8 @@ def _year_ago(clock: ShopClock) -> datetime:
 
 
 def _stats(shop: Shop, clock: ShopClock):
-    """Per customer with any past activity: the last one, and count and amount in 12 months."""
+    """Per customer with any past activity: the last one, count and amount in 12 months, and
+    count and amount of all time."""
     recent = Activity.occurred_at > _year_ago(clock)
     return (
         select(
@@ -82,6 +87,8 @@ def _stats(shop: Shop, clock: ShopClock):
             func.max(Activity.occurred_at).label("last_at"),
             func.count(Activity.id).filter(recent).label("frequency"),
             func.coalesce(func.sum(Activity.amount_milli).filter(recent), 0).label("monetary"),
+            func.count(Activity.id).label("visits"),
+            func.sum(Activity.amount_milli).label("spent"),
         )
         .where(_past(shop, clock)).group_by(Activity.customer_id)
     )

@@ -7,13 +7,10 @@ from typing import Any
 
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
-from ..models.activity import MILLI
+from ..money import milli_text
 from .clock import ShopClock, days_until_birthday
 from .compiler import explain_customer
 from .conditions import leaves, parse_condition, written_leaves
-
-CENT = Decimal("0.01")
-
 
 def explain_dynamic(shop: Shop, group: Group, customer: Customer, now: datetime) -> dict[str, Any]:
     condition = parse_condition(group.condition)
@@ -44,7 +41,7 @@ def _shown(leaf, value, customer: Customer, clock: ShopClock):
     if value is None:
         return None
     if leaf.value_type == "money":
-        return str((Decimal(value) / MILLI).quantize(CENT))
+        return milli_text(Decimal(str(value)), customer.shop.currency)
     if isinstance(value, datetime):
         return value.isoformat()
     if leaf.metric == "tags":

@@ -10,7 +10,7 @@ from ..db import session
 from ..errors import NotFound, ValidationFailed
 from ..models import Activity, ActivityItem, Shop
 from ..models._columns import utcnow
-from ..models.activity import MILLI
+from ..money import MILLI
 from ..segments.refresh import refresh_customer
 from .customers import get_customer
 

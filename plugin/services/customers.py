@@ -1,14 +1,18 @@
 """Storing customers from the host's events, and finding them again."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from ..db import session
 from ..errors import NotFound
 from ..models import Customer, CustomerTag, Membership, Shop
 from ..models._columns import utcnow
+from ..segments.clock import ShopClock
+from ..segments.compiler import customer_filter
+from ..segments.conditions import Condition
 from ..sql import insert_ignoring_duplicates
 from .members import add_members, default_group
 
@@ -65,21 +69,48 @@ def get_customer(shop: Shop, external_id: str) -> Customer | None:
     )
 
 
+#: Sort orders of the Customers page; a leading ``-`` is descending. Ties go by id.
+SORTS = {
+    "registered": (Customer.id,),
+    "name": (func.lower(Customer.last_name), func.lower(Customer.first_name)),
+    "spent": (Customer.spent_milli,),
+    "visits": (Customer.visits,),
+    "last_visit": (Customer.last_visit_at,),
+}
+
+
 def search_customers(
-    shop: Shop, *, q: str = "", group_id: int | None = None, page: int = 1, per_page: int = 50,
+    shop: Shop, *, q: str = "", group_id: int | None = None, condition: Condition | None = None,
+    now: datetime | None = None, sort: str = "registered", page: int = 1, per_page: int = 50,
 ) -> tuple[list[Customer], bool]:
     """A page of customers matching ``q`` (a name, email or phone prefix, a card number or
-    external id), in registration order; also says whether another page follows."""
-    query = (
-        select(Customer).where(Customer.shop_id == shop.id).order_by(Customer.id)
-        .offset((page - 1) * per_page).limit(per_page + 1)
-    )
+    external id), a group and a condition (the Customers page's filters), sorted; also says
+    whether another page follows."""
+    query = filtered_customers(shop, q=q, group_id=group_id, condition=condition, now=now)
+    query = query.order_by(*_order(sort)).offset((page - 1) * per_page).limit(per_page + 1)
+    rows = list(session().scalars(query))
+    return rows[:per_page], len(rows) > per_page
+
+
+def filtered_customers(shop: Shop, *, q: str = "", group_id: int | None = None,
+                       condition: Condition | None = None, now: datetime | None = None) -> Select:
+    """``SELECT`` of the shop's customers narrowed by search, group and condition (unordered)."""
+    query = select(Customer).where(Customer.shop_id == shop.id)
     if q.strip():
         query = query.where(_matches(q.strip()))
     if group_id is not None:
         query = query.join(Membership, Membership.customer_id == Customer.id).where(Membership.group_id == group_id)
-    rows = list(session().scalars(query))
-    return rows[:per_page], len(rows) > per_page
+    if condition is not None:
+        query = query.where(customer_filter(condition, shop.id, ShopClock.at(now or utcnow(), shop.timezone)))
+    return query
+
+
+def _order(sort: str) -> list:
+    descending = sort.startswith("-")
+    columns = SORTS[sort.removeprefix("-")]
+    if descending:
+        return [column.desc() for column in columns] + [Customer.id.desc()]
+    return [*columns, Customer.id]
 
 
 def _matches(q: str):

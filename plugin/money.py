@@ -1,0 +1,13 @@
+"""Amounts kept as integer thousandths, shown as strings in the currency's minor unit."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rules import Money
+
+MILLI = 1000
+
+
+def milli_text(milli: int | Decimal, currency: str) -> str:
+    """``123450, "EUR"`` → ``"123.45"``; half-up to the currency's decimals (JPY 0, KWD 3)."""
+    return Money(Decimal(milli) / MILLI, currency).round().format_amount()
