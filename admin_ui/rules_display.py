@@ -108,7 +108,7 @@ def scope_text(definition: Mapping[str, Any]) -> str:
         return ", ".join(parts) or "any order"
     if kind == "bundle":
         return " + ".join(
-            f"{component.get('quantity', 1)} × {_names(component.get('products'), component.get('categories')) or 'anything'}"
+            f"{component.get('quantity', 1)} × {_either(component.get('products'), component.get('categories'))}"
             for component in definition.get("components") or []
         )
     applies_to = definition.get("applies_to") or {}
@@ -141,6 +141,11 @@ def window_state(definition: Mapping[str, Any], now: datetime | None = None) -> 
 
 def _local(moment: str, timezone: str) -> str:
     return datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone)).strftime("%d %b %Y %H:%M")
+
+
+def _either(products: list[str] | None, categories: list[str] | None) -> str:
+    """A bundle component: ``sneaker-01``, ``any socks``, ``p1 or any socks``."""
+    return " or ".join([*(products or []), *(f"any {category}" for category in categories or [])]) or "anything"
 
 
 def _names(products: list[str] | None, categories: list[str] | None) -> str:
