@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -86,8 +87,9 @@ def signed_in(shop, admin):
 def test_without_an_admin_session_every_page_redirects_to_login(client, shop, path):
     response = client.get(ADMIN + path)
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=")
-    assert response.headers["Location"].endswith("next=" + re.sub("/", "%2F", (ADMIN + path).replace("?", "%3F").replace("=", "%3D")))
+    login = urlsplit(response.headers["Location"])
+    assert login.path == "/login"
+    assert parse_qs(login.query) == {"next": [ADMIN + path]}
 
 
 def test_a_post_without_an_admin_session_changes_nothing(client, shop):
@@ -256,7 +258,8 @@ def test_saving_the_default_group_keeps_it_the_default(client, signed_in):
     page = client.get(f"{ADMIN}/standard/edit").text
     assert re.search(r'<input type="checkbox" checked disabled', page)  # a disabled box is never posted
     client.post(f"{ADMIN}/standard/edit", data=form("Everyone", "#2563EB"))
-    assert groups_of(signed_in)["standard"][:1] + groups_of(signed_in)["standard"][3:4] == ("Everyone", True)
+    name, _colour, _description, is_default, _size = groups_of(signed_in)["standard"]
+    assert (name, is_default) == ("Everyone", True)
 
 
 def test_guests_cannot_become_the_default(client, signed_in):
@@ -316,7 +319,7 @@ def test_members_are_paginated_by_keyset_across_page_boundaries(client, signed_i
         make_customer(signed_in, external_id, first_name=external_id.upper())
     seen, pages, url = [], 0, f"{ADMIN}/standard?limit=2"
     # when: following "Next page" to the end
-    while url:
+    while url and pages < 10:
         page = client.get(url).text
         pages += 1
         seen.extend(rows(page, "customer"))
