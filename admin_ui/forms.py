@@ -43,15 +43,19 @@ class GroupForm(FlaskForm):
     def show_colour(self, colour: str) -> None:
         self.colour.data = colour
         self.colour_shown.data = colour
-        self.colour_picker.data = colour.lower() if is_colour(colour) else (self.colour_picker.data or FALLBACK_PICKER_COLOUR)
+        if is_colour(colour):
+            self.colour_picker.data = colour.lower()
+        elif not self.colour_picker.data:
+            self.colour_picker.data = FALLBACK_PICKER_COLOUR
 
     def chosen_colour(self) -> str:
+        """The typed hex if the admin changed it, else the picked colour if that changed, else the shown one."""
         typed = (self.colour.data or "").strip()
         picked = (self.colour_picker.data or "").strip()
         shown = self.colour_shown.data
         if typed != shown or not picked:
             return typed
-        return picked if picked.lower() != (shown or "").lower() else typed
+        return picked if picked.lower() != shown.lower() else typed
 
     def group_input(self) -> dict[str, Any]:
         """The submitted fields as the schemas expect them.

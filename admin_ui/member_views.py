@@ -25,7 +25,8 @@ def show_group(key: str):
     shop = current_shop()
     group = groups.get_group(shop, key)
     context: dict[str, Any] = {
-        "group": group, "form": MemberForm(), "editable": _has_stored_members(group), "source_words": members.SOURCE_WORDS,
+        "group": group, "form": MemberForm(), "editable": _has_stored_members(group),
+        "source_words": members.SOURCE_WORDS,
     }
     if context["editable"]:
         page = _query_args(

@@ -271,7 +271,9 @@ def test_guests_cannot_become_the_default(client, signed_in):
 
 # ---- delete -------------------------------------------------------------------------------
 
-def test_delete_asks_first_then_moves_customers_with_no_other_group_to_default(client, signed_in, make_group, make_customer):
+def test_delete_asks_first_then_moves_customers_without_another_group_to_default(
+    client, signed_in, make_group, make_customer,
+):
     # given: c1 only in VIP, c2 in VIP and Gold, c3 only in Standard
     make_group(signed_in, "VIP"), make_group(signed_in, "Gold")
     for external_id in ("c1", "c2", "c3"):
