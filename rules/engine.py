@@ -68,18 +68,19 @@ def _priced(
     state: PricingState, ruleset: Ruleset, targeted: tuple[CompiledRule, ...], now: datetime
 ) -> PricedCart:
     currency = state.currency
-    base, unit, quantity = state.base, state.unit, state.quantity
-    bundle_discount, line_discount, order_discount = state.bundle_discount, state.line_discount, state.order_discount
+    discounts = [
+        bundle + line + order
+        for bundle, line, order in zip(state.bundle_discount, state.line_discount, state.order_discount)
+    ]
     rows = tuple(
-        (
-            line.id,
-            quantity[position],
-            base[position],
-            unit[position],
-            bundle_discount[position] + line_discount[position] + order_discount[position],
-            tuple(state.adjustments[position]),
+        zip(
+            [line.id for line in state.lines],
+            state.quantity,
+            state.base,
+            state.unit,
+            discounts,
+            map(tuple, state.adjustments),
         )
-        for position, line in enumerate(state.lines)
     )
     gifts = tuple(
         GiftLine(rule.rule.gift.product_id, rule.rule.gift.name, quantity, rule.rule.id, currency)  # type: ignore[union-attr]

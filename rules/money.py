@@ -61,7 +61,11 @@ def allocate_minor(total: int, weights: Sequence[int]) -> list[int]:
 
     The parts always add up to ``total`` exactly, which per-part rounding cannot promise.
     """
-    if any(weight < 0 for weight in weights):
+    if len(weights) == 1:
+        if weights[0] < 0 or (weights[0] == 0 and total):
+            raise ValueError("cannot allocate over a negative or zero weight")
+        return [total]
+    if min(weights, default=0) < 0:
         raise ValueError("weights must not be negative")
     weight_sum = sum(weights)
     if weight_sum == 0:

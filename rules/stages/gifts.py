@@ -29,8 +29,8 @@ def _gift_quantity(state: PricingState, rule: CompiledRule) -> int:
     if not lines:
         state.note(rule, "trigger_no_lines")
         return 0
-    units = sum(state.quantity[position] for position in lines)
-    subtotal = sum(state.base[position] * state.quantity[position] for position in lines)
+    units = state.units(lines)
+    subtotal = state.base_subtotal(lines)
     # Naming products or categories without a minimum means "at least one of them".
     min_quantity = trigger.min_quantity or (1 if trigger.names_items else None)
     times: list[int] = []

@@ -26,7 +26,7 @@ class PricingState:
         "adjustments", "applied", "base", "bundle_discount", "bundled", "currency", "digits",
         "bundled_out", "events", "gifts", "increased_by", "line_candidates", "line_discount", "lines", "lost",
         "order_discount",
-        "quantity", "unit", "_all_lines", "_by_category", "_by_product", "_eligible",
+        "quantity", "unit", "base_totals", "_all_lines", "_cart_base_subtotal", "_cart_units", "_by_category", "_by_product", "_eligible", "_price_rank",
     )
 
     def __init__(self, cart: Cart) -> None:
@@ -37,6 +37,10 @@ class PricingState:
         self.base = [line.base_minor for line in lines]
         self.quantity = [line.quantity for line in lines]
         self.unit = list(self.base)
+        #: base × quantity per line, and over the whole cart: what conditions and triggers measure.
+        self.base_totals = [base * quantity for base, quantity in zip(self.base, self.quantity)]
+        self._cart_base_subtotal = sum(self.base_totals)
+        self._cart_units = sum(self.quantity)
         self.increased_by: list[CompiledRule | None] = [None] * len(lines)
         self.bundled = [0] * len(lines)
         self.bundle_discount = [0] * len(lines)
@@ -57,6 +61,7 @@ class PricingState:
         self._by_product: dict[str, list[int]] | None = None
         self._by_category: dict[str, list[int]] | None = None
         self._eligible: dict[int, tuple[int, ...]] = {}
+        self._price_rank: list[int] | None = None
 
     def money(self, amount: Decimal) -> int:
         """A Decimal threshold in this cart's minor units, rounded half-up."""
@@ -114,30 +119,53 @@ class PricingState:
         found = self._eligible.get(rule.index)
         if found is None:
             found = self.lines_matching(rule.products, rule.categories)
-            excluded_products, excluded_categories = rule.exclude_products, rule.exclude_categories
-            if excluded_products or excluded_categories:
-                lines = self.lines
-                found = tuple(
-                    position
-                    for position in found
-                    if lines[position].product_id not in excluded_products
-                    and lines[position].category_set.isdisjoint(excluded_categories)
-                )
+            if rule.exclude_products or rule.exclude_categories:
+                excluded = self.lines_matching(rule.exclude_products, rule.exclude_categories)
+                if excluded and found:
+                    dropped = frozenset(excluded)
+                    found = tuple(position for position in found if position not in dropped)
             self._eligible[rule.index] = found
         return found
+
+    def price_rank(self) -> list[int]:
+        """Each line's place when lines are ordered by unit price, dearest first, then line order.
+
+        Bundles fill components in this order; unit prices no longer change after stage 2.
+        """
+        rank = self._price_rank
+        if rank is None:
+            unit = self.unit
+            order = sorted(range(len(unit)), key=lambda position: (-unit[position], position))
+            rank = [0] * len(order)
+            for place, position in enumerate(order):
+                rank[position] = place
+            self._price_rank = rank
+        return rank
+
+    def base_subtotal(self, lines: tuple[int, ...]) -> int:
+        """Σ base × quantity over ``lines``."""
+        if lines is self._all_lines:
+            return self._cart_base_subtotal
+        base_totals = self.base_totals
+        return sum([base_totals[position] for position in lines])
+
+    def units(self, lines: tuple[int, ...]) -> int:
+        """Σ quantity over ``lines``."""
+        if lines is self._all_lines:
+            return self._cart_units
+        quantity = self.quantity
+        return sum([quantity[position] for position in lines])
 
     def unmet_condition(self, rule: CompiledRule, lines: tuple[int, ...]) -> tuple[Any, ...] | None:
         """Why the rule's conditions fail over ``lines`` at base prices, or None when they hold."""
         conditions = rule.rule.conditions
         if conditions.min_subtotal is not None:
             needed = self.money(conditions.min_subtotal)
-            base, quantity = self.base, self.quantity
-            subtotal = sum(base[position] * quantity[position] for position in lines)
+            subtotal = self.base_subtotal(lines)
             if subtotal < needed:
                 return ("min_subtotal", subtotal, needed)
         if conditions.min_quantity:
-            quantity = self.quantity
-            units = sum(quantity[position] for position in lines)
+            units = self.units(lines)
             if units < conditions.min_quantity:
                 return ("min_quantity", units, conditions.min_quantity)
         return None
