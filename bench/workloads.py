@@ -41,7 +41,10 @@ def _rule(rnd: random.Random, number: int, group: str) -> dict[str, Any]:
         "enabled": True,
         "starts_at": "2026-01-01T00:00:00+00:00",
         "ends_at": "2027-01-01T00:00:00+00:00" if rnd.random() < 0.5 else None,
-        "applies_to": {**targets, "exclude_products": [f"p{rnd.randrange(PRODUCT_COUNT)}"] if rnd.random() < 0.2 else []},
+        "applies_to": {
+            **targets,
+            "exclude_products": [f"p{rnd.randrange(PRODUCT_COUNT)}"] if rnd.random() < 0.2 else [],
+        },
         "conditions": {},
     }
     if rnd.random() < 0.3:

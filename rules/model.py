@@ -36,15 +36,6 @@ class AppliesTo:
     def whole_catalogue(self) -> bool:
         return not self.products and not self.categories
 
-    def matches(self, line: Line) -> bool:
-        if line.product_id in self.exclude_products:
-            return False
-        if not line.category_set.isdisjoint(self.exclude_categories):
-            return False
-        if self.whole_catalogue:
-            return True
-        return line.product_id in self.products or not line.category_set.isdisjoint(self.categories)
-
 
 @dataclass(frozen=True, slots=True)
 class Value:
@@ -79,11 +70,6 @@ class Trigger:
     def names_items(self) -> bool:
         return bool(self.products or self.categories)
 
-    def matches(self, line: Line) -> bool:
-        if not self.names_items:
-            return True
-        return line.product_id in self.products or not line.category_set.isdisjoint(self.categories)
-
 
 @dataclass(frozen=True, slots=True)
 class Gift:
@@ -99,11 +85,6 @@ class Component:
     products: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     quantity: int = 1
-
-    def matches(self, line: Line) -> bool:
-        if not self.products and not self.categories:
-            return True
-        return line.product_id in self.products or not line.category_set.isdisjoint(self.categories)
 
 
 @dataclass(frozen=True, slots=True)

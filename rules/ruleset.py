@@ -9,9 +9,8 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from .errors import ValidationError
-from .model import Component, Line, Rule, Trigger
+from .model import Component, Rule, Trigger
 from .money import to_minor
-
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
@@ -38,15 +37,6 @@ class CompiledMatcher:
     @classmethod
     def of(cls, item: Component | Trigger) -> CompiledMatcher:
         return cls(frozenset(item.products), frozenset(item.categories))
-
-    @property
-    def matches_anything(self) -> bool:
-        return not self.products and not self.categories
-
-    def matches(self, line: Line) -> bool:
-        if not self.products and not self.categories:
-            return True
-        return line.product_id in self.products or not line.category_set.isdisjoint(self.categories)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -109,15 +99,6 @@ class CompiledRule:
             assert self.rule.value is not None
             amount = self.minor_amounts[currency] = to_minor(self.rule.value.amount, currency)
         return amount
-
-    @property
-    def whole_catalogue(self) -> bool:
-        return not self.products and not self.categories
-
-    @property
-    def has_exclusions(self) -> bool:
-        return bool(self.exclude_products or self.exclude_categories)
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +178,7 @@ class Ruleset:
 
 def compile_rules(rules: Iterable[Rule]) -> Ruleset:
     """Sort once into rule order (priority, id) and index by group key; ids must be unique."""
-    ordered = sorted(rules, key=lambda rule: (rule.priority, rule.id))
+    ordered = sorted(rules, key=lambda rule: rule.order_key)
     seen: set[str] = set()
     for rule in ordered:
         if rule.id in seen:

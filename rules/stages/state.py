@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..model import Cart
-from ..money import minor_digits, to_minor
+from ..money import to_minor
 from ..ruleset import CompiledRule
 
 #: A trace event: (rule position, code, details); rendered into words only when asked.
@@ -23,16 +23,15 @@ class PricingState:
     """
 
     __slots__ = (
-        "adjustments", "applied", "base", "bundle_discount", "bundled", "currency", "digits",
-        "bundled_out", "events", "gifts", "increased_by", "line_candidates", "line_discount", "lines", "lost",
-        "order_discount",
-        "quantity", "unit", "base_totals", "_all_lines", "_cart_base_subtotal", "_cart_units", "_by_category", "_by_product", "_eligible", "_price_rank",
+        "adjustments", "applied", "base", "base_totals", "bundle_discount", "bundled", "bundled_out",
+        "currency", "events", "gifts", "increased_by", "line_candidates", "line_discount", "lines", "lost",
+        "order_discount", "quantity", "unit", "_all_lines", "_by_category", "_by_product",
+        "_cart_base_subtotal", "_cart_units", "_eligible", "_price_rank",
     )
 
     def __init__(self, cart: Cart) -> None:
         lines = cart.lines
         self.currency = cart.currency
-        self.digits = minor_digits(cart.currency)
         self.lines = lines
         self.base = [line.base_minor for line in lines]
         self.quantity = [line.quantity for line in lines]

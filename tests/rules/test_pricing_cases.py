@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
 from pricing_builders import bundle, cart, discount, gift, increase, line, on
+
 from rules import compile_rules, evaluate, parse_cart, parse_rules
 
 

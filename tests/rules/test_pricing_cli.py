@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pricing_builders import cart, discount, line
+
 from rules.cli import main
 
 SPEC_RULES = [discount("r1", "20", name="VIP 20% on shoes", applies_to={"categories": ["shoes"]})]
@@ -43,7 +43,8 @@ def test_evaluate_prints_the_priced_cart(write, capsys: pytest.CaptureFixture[st
 
 
 def test_trace_on_request(write, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["evaluate", "--trace", "--rules", write("r.json", {"rules": SPEC_RULES}), "--cart", write("c.json", SPEC_CART)]
+    rules_file, cart_file = write("r.json", {"rules": SPEC_RULES}), write("c.json", SPEC_CART)
+    argv = ["evaluate", "--trace", "--rules", rules_file, "--cart", cart_file]
     assert main(argv) == 0
     trace = json.loads(capsys.readouterr().out)["trace"]
     assert trace == [{"rule_id": "r1", "rule_name": "VIP 20% on shoes", "applied": True,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-
 from pricing_builders import bundle, cart, discount, gift, increase, line, on
+
 from rules import Money, PricedCart, compile_rules, evaluate, parse_cart, parse_rules
 
 

@@ -37,7 +37,7 @@ def test_mixing_currencies_is_refused() -> None:
     with pytest.raises(CurrencyMismatchError):
         Money("1", "EUR") + Money("1", "USD")
     with pytest.raises(CurrencyMismatchError):
-        Money("1", "EUR") < Money("2", "USD")
+        assert Money("1", "EUR") < Money("2", "USD")
 
 
 def test_arithmetic_is_exact() -> None:

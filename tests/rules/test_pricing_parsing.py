@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-
 from pricing_builders import bundle, cart, discount, gift, increase, line, on
+
 from rules import ValidationError, parse_cart, parse_rule, parse_rules, rule_to_json
 
 SPEC_RULE = {

@@ -45,7 +45,10 @@ def value_of(draw: st.DrawFn, kind: str) -> dict[str, Any]:
         value_type = draw(st.sampled_from(["percent", "fixed"]))
     else:
         value_type = draw(st.sampled_from(["percent", "fixed_price"]))
-    amount = draw(percent if value_type == "percent" else money_amount if value_type == "fixed_price" else positive_money)
+    if value_type == "percent":
+        amount = draw(percent)
+    else:
+        amount = draw(money_amount if value_type == "fixed_price" else positive_money)
     return {"type": value_type, "amount": amount}
 
 
