@@ -28,7 +28,7 @@ def show_group(key: str):
         "group": group, "form": MemberForm(), "editable": _has_stored_members(group),
         "source_words": members.SOURCE_WORDS,
     }
-    if context["editable"]:
+    if not group.builtin:
         page = _query_args(
             MemberPageArgs(), after=request.args.get("after"),
             limit=request.args.get("limit", str(current_app.config["CUSTOMER_GROUPS_PAGE_SIZE"])),
@@ -37,6 +37,7 @@ def show_group(key: str):
             group, after=page.get("after"), limit=page["limit"],
         )
         context["limit"] = request.args.get("limit", type=int)  # kept in the "Next page" link when asked for
+    if context["editable"]:
         context.update(_search(shop, group))
     return render_template("customer_groups/group.html", **context)
 
