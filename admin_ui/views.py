@@ -11,7 +11,6 @@ from plugin.services import groups, members
 from . import admin_blueprint
 from .access import current_admin, current_shop
 from .forms import ConfirmForm, GroupForm
-from .impact import customers_moving_to_default
 
 
 @admin_blueprint.get("/")
@@ -79,7 +78,7 @@ def delete_group(key: str):
     deletable = not (group.is_default or group.builtin)
     return render_template(
         "customer_groups/group_delete.html", group=group, form=form, deletable=deletable,
-        moving=customers_moving_to_default(group) if deletable else 0,
+        moving=members.count_moving_on_delete(group) if deletable else 0,
         default_group=members.default_group(shop),
     ), 200 if deletable else 409
 

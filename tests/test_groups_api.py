@@ -150,3 +150,20 @@ def test_deleting_a_group_moves_customers_with_no_other_static_group_to_default(
         select(func.count()).select_from(Membership).where(Membership.shop_id == shop.shop.id)
     )
     assert orphans == 3  # c1, c2 in standard; c3 in trade
+
+
+def test_names_that_would_make_a_reserved_key_get_another(shop):
+    response = shop.post("/groups", json={"name": "New"})
+    assert response.status_code == 201 and response.json["key"] == "new-2"
+    assert shop.post("/groups", json={"name": "Other", "key": "preview"}).status_code == 422
+
+
+def test_dynamic_groups_need_a_valid_condition(shop):
+    assert shop.post("/groups", json={"name": "D", "kind": "dynamic"}).status_code == 422
+    response = shop.post("/groups", json={"name": "D", "kind": "dynamic", "condition": {"metric": "nope"}})
+    assert response.status_code == 422 and "condition.metric" in response.json["error"]["fields"]
+    assert shop.post("/groups", json={"name": "S", "condition": {"metric": "gender", "op": "=", "value": "male"}}).status_code == 422
+    created = shop.post("/groups", json={"name": "D", "kind": "dynamic",
+                                         "condition": {"metric": "gender", "op": "=", "value": "female"}})
+    assert created.status_code == 201 and created.json["kind"] == "dynamic"
+    assert shop.patch("/groups/d", json={"is_default": True}).status_code == 422

@@ -13,7 +13,7 @@ from ..models._columns import utcnow
 from ..segments.clock import ShopClock
 from ..segments.conditions import Condition, ConditionError, parse_condition
 from ..segments.refresh import refresh_group
-from .keys import group_keys, slugify, unused_key
+from .keys import RESERVED_GROUP_KEYS, slugify, taken_group_keys, unused_key
 from .members import rehome_members_of
 from .rules import detach_group
 
@@ -39,7 +39,9 @@ def create_group(shop: Shop, fields: dict[str, Any], *, now: datetime | None = N
     make_default = fields.pop("is_default", False)
     _check_kind(fields.get("kind", "static"), fields.get("condition"))
     _check_name_free(shop, fields["name"])
-    key = fields.pop("key", None) or unused_key(slugify(fields["name"]), group_keys(shop))
+    key = fields.pop("key", None) or unused_key(slugify(fields["name"]), taken_group_keys(shop))
+    if key in RESERVED_GROUP_KEYS:
+        raise ValidationFailed.on("key", f"{key!r} is a reserved word; choose another key")
     if session().scalar(select(Group.id).where(Group.shop_id == shop.id, Group.key == key)):
         raise Conflict(f"A group with key {key!r} exists already.", fields={"key": ["already taken"]})
     group = Group(shop_id=shop.id, key=key, **fields)

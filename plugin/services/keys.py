@@ -12,6 +12,11 @@ from ..db import session
 from ..models import Group, Shop
 
 
+#: Words the admin pages and the API use as paths beside group keys (``/groups/preview``,
+#: ``/admin/crm/groups/new``): never a group's key.
+RESERVED_GROUP_KEYS = frozenset({"new", "rules", "static", "customers", "imports", "exports", "preview", "segments"})
+
+
 def slugify(name: str, *, max_length: int = 56) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:max_length] or "item"
@@ -25,3 +30,8 @@ def unused_key(base: str, taken: Collection[str]) -> str:
 def group_keys(shop: Shop) -> set[str]:
     """Every group key in use in the shop (rules refer to groups by key)."""
     return set(session().scalars(select(Group.key).where(Group.shop_id == shop.id)))
+
+
+def taken_group_keys(shop: Shop) -> set[str]:
+    """Keys a new group cannot have: those in use and the reserved words."""
+    return group_keys(shop) | RESERVED_GROUP_KEYS

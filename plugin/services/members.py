@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from ..db import session
@@ -75,6 +75,12 @@ def rehome_members_of(shop: Shop, group: Group, *, actor: str) -> list[int]:
     return add_members(shop, default_group(shop), orphans, source="default", actor=actor)
 
 
+def count_moving_on_delete(group: Group) -> int:
+    """How many members deleting ``group`` would move to the default group (one COUNT, the same
+    question ``rehome_members_of`` asks)."""
+    return session().scalar(select(func.count()).select_from(_orphans_query(group).subquery()))
+
+
 def group_keys_of(shop: Shop, customer_id: int) -> list[str]:
     return list(session().scalars(
         select(Group.key).join(Membership, Membership.group_id == Group.id)
@@ -137,10 +143,14 @@ def _other_static_membership(customer_id_column, excluded_group_id: int | None):
     )
 
 
-def _without_other_static_group(group: Group, customer_ids: Sequence[int] | None) -> list[int]:
-    query = select(Membership.customer_id).where(
+def _orphans_query(group: Group):
+    return select(Membership.customer_id).where(
         Membership.group_id == group.id, ~_other_static_membership(Membership.customer_id, group.id)
     )
+
+
+def _without_other_static_group(group: Group, customer_ids: Sequence[int] | None) -> list[int]:
+    query = _orphans_query(group)
     if customer_ids is not None:
         query = query.where(Membership.customer_id.in_(customer_ids))
     return list(session().scalars(query))
