@@ -51,9 +51,10 @@ class Explanation:
             for rule in self._line_candidates(line):
                 events.setdefault(rule.index, []).append((rule.index, "all_bundled", (line,)))
         for line, chosen in self.lost:
+            winners = [rule for rule, _ in chosen]
             for rule in self._line_candidates(line):
-                if rule not in chosen:
-                    events.setdefault(rule.index, []).append((rule.index, "lost", (line, chosen[0].index)))
+                if rule not in winners:
+                    events.setdefault(rule.index, []).append((rule.index, "lost", (line, winners[0].index)))
         effects: dict[str, list[str]] = {}
         for line in priced.lines:
             for adjustment in line.adjustments:

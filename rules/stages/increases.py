@@ -19,7 +19,7 @@ def apply_increases(state: PricingState, rules: Iterable[CompiledRule]) -> None:
         for position in lines:
             earlier = increased_by[position]
             if earlier is not None:
-                state.note(rule, "already_increased", position, earlier.index)
+                state.events.append((rule.index, "already_increased", (position, earlier.index)))
                 continue
             increased_by[position] = rule
             surcharge = percent_of(base[position], rule.percent) if fixed is None else fixed

@@ -60,7 +60,7 @@ def apply_line_discounts(state: PricingState, rules: Iterable[CompiledRule]) -> 
                 stack_total == best_total[position] and stack[0][0].index < single.index
             ):
                 chosen = stack
-        state.lost.append((position, tuple(rule for rule, _ in chosen)))
+        state.lost.append((position, chosen))
         _apply(state, position, chosen)
 
 
@@ -74,7 +74,10 @@ def _stacked_parts(
         twice_numerator, twice_denominator = 2 * numerator, 2 * denominator
         return [(twice_numerator * amounts[position] + denominator) // twice_denominator for position in lines]
     fixed = state.amount_of(rule)
-    return [min(fixed * units[position], amounts[position]) for position in lines]
+    return [
+        fixed * units[position] if fixed * units[position] < amounts[position] else amounts[position]
+        for position in lines
+    ]
 
 
 def _apply(state: PricingState, position: int, chosen: list[tuple[CompiledRule, int]]) -> None:

@@ -12,8 +12,8 @@ from ..ruleset import CompiledRule
 #: A trace event: (rule position, code, details); rendered into words only when asked.
 Event = tuple[int, str, tuple[Any, ...]]
 
-#: A line where line discounts competed: (line position, the rules of the winning option).
-LostOnLine = tuple[int, tuple[CompiledRule, ...]]
+#: A line where line discounts competed: (line position, the winning option's (rule, part)s).
+LostOnLine = tuple[int, list[tuple[CompiledRule, int]]]
 
 
 class PricingState:
@@ -122,7 +122,7 @@ class PricingState:
                 excluded = self.lines_matching(rule.exclude_products, rule.exclude_categories)
                 if excluded and found:
                     dropped = frozenset(excluded)
-                    found = tuple(position for position in found if position not in dropped)
+                    found = tuple([position for position in found if position not in dropped])
             self._eligible[rule.index] = found
         return found
 
