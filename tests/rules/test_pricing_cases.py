@@ -249,6 +249,12 @@ CASES = {
          discount("o2", "8.00", "order_fixed", combinable=True)],
         [line("l1", "100.00")],
         {"l1": ("100.00", "13.00", "87.00")}, ("100.00", "0.00", "13.00", "87.00"), ["o1", "o2"]),
+    "order_fixed tie goes to the earlier rule, whose lines differ": Case(
+        [discount("o2", "5.00", "order_fixed", priority=1), discount("o1", "5.00", "order_fixed",
+                                                                     applies_to=on(products=("p1",)))],
+        [line("l1", "10.00"), line("l2", "10.00")],
+        {"l1": ("10.00", "5.00", "5.00"), "l2": ("10.00", "0.00", "10.00")},
+        ("20.00", "0.00", "5.00", "15.00"), ["o1"]),
     "order_fixed: the bigger amount loses when it cannot be used": Case(
         [discount("o1", "30.00", "order_fixed", applies_to=on(products=("p1",))),
          discount("o2", "15.00", "order_fixed")],
