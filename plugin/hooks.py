@@ -10,7 +10,10 @@ from .db import session
 from .errors import ValidationFailed
 from .licensing import require_plan
 from .models import Activity, Customer
+from .models._columns import utcnow
 from .schemas import ActivityInSchema, CustomerInSchema
+from .segments.clock import ShopClock
+from .segments.refresh import refresh_customer_groups
 from .services.activities import record_activity
 from .services.customers import register_customer
 from .services.members import group_keys_of
@@ -47,6 +50,7 @@ def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Regist
     shop = get_shop(shop_id)
     require_plan(shop)
     customer, created = register_customer(shop, valid, actor=actor)
+    refresh_customer_groups(shop, customer, ShopClock.at(utcnow(), shop.timezone))
     registration = Registration(customer, group_keys_of(shop, customer.id), created)
     session().commit()
     if created:

@@ -172,7 +172,7 @@ class _Compiler:
             return column, _compare(column, leaf.op, _milli(leaf.value))
         if leaf.metric == "average_spent":
             count = self._column("count", "past", leaf)
-            average = column * 1.0 / func.nullif(count, 0)
+            average = func.round(column * 1000.0 / func.nullif(count, 0))
             return average, and_(count > 0, _compare_scaled(column, count, leaf.op, leaf.value))
         if function in ("max", "min"):
             return column, self._compare_time(column, leaf)

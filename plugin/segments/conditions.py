@@ -208,6 +208,8 @@ def _scalar(metric: str, value_type: str, value: Any, path: str) -> Any:
             raise ConditionError(path, f"{value!r} is not an amount") from None
         if not amount.is_finite() or amount < 0:
             raise ConditionError(path, "must be an amount, 0 or more")
+        if amount.as_tuple().exponent < -3:
+            raise ConditionError(path, "at most 3 decimals (amounts are kept to the thousandth)")
         return amount
     if value_type == "time":
         return _time(value, path)

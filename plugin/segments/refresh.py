@@ -11,7 +11,7 @@ from ..db import session
 from ..models import Customer, Group, Membership, Shop
 from ..services.members import add_members, remove_members
 from .clock import ShopClock
-from .compiler import matching_customers
+from .compiler import customer_filter, matching_customers
 from .conditions import parse_condition
 from .rfm import refresh_scores, score_customer
 
@@ -39,12 +39,31 @@ def refresh_shop(shop: Shop, now: datetime) -> list[GroupChange]:
 
 
 def refresh_customer(shop: Shop, customer: Customer, now: datetime) -> None:
-    """After an event about one customer: their RFM score and every dynamic group, for them only."""
+    """After an activity event: the customer's RFM score, then their dynamic groups."""
     clock = ShopClock.at(now, shop.timezone)
     score_customer(shop, customer, clock)
     session().flush()
-    for group in dynamic_groups(shop):
-        refresh_group(shop, group, clock, [customer.id])
+    refresh_customer_groups(shop, customer, clock)
+
+
+def refresh_customer_groups(shop: Shop, customer: Customer, clock: ShopClock) -> None:
+    """Every dynamic group for one customer, decided in one query (a column per group)."""
+    groups = dynamic_groups(shop)
+    if not groups:
+        return
+    verdicts = session().execute(
+        select(*(customer_filter(parse_condition(group.condition), shop.id, clock) for group in groups))
+        .where(Customer.id == customer.id)
+    ).one()
+    current = set(session().scalars(
+        select(Membership.group_id).where(Membership.customer_id == customer.id,
+                                          Membership.group_id.in_([group.id for group in groups]))
+    ))
+    for group, matches in zip(groups, verdicts):
+        if matches and group.id not in current:
+            add_members(shop, group, [customer.id], source="condition", actor=ACTOR)
+        elif not matches and group.id in current:
+            remove_members(shop, group, [customer.id], source="condition", actor=ACTOR)
 
 
 def refresh_group(shop: Shop, group: Group, clock: ShopClock, customer_ids: Sequence[int] | None = None) -> GroupChange:

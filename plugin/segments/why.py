@@ -7,10 +7,14 @@ from typing import Any
 
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
-from ..money import milli_text
+from ..money import exact_text
 from .clock import ShopClock, days_until_birthday
 from .compiler import explain_customer
 from .conditions import leaves, parse_condition, written_leaves
+
+#: ``average_spent`` is explained in millionths (sum × 1000 ÷ count, rounded): exact to 6 decimals.
+MICRO_PER_MILLI = 1000
+
 
 def explain_dynamic(shop: Shop, group: Group, customer: Customer, now: datetime) -> dict[str, Any]:
     condition = parse_condition(group.condition)
@@ -41,7 +45,8 @@ def _shown(leaf, value, customer: Customer, clock: ShopClock):
     if value is None:
         return None
     if leaf.value_type == "money":
-        return milli_text(Decimal(str(value)), customer.shop.currency)
+        return exact_text(Decimal(value) / MICRO_PER_MILLI if leaf.metric == "average_spent" else value,
+                          customer.shop.currency)
     if isinstance(value, datetime):
         return value.isoformat()
     if leaf.metric == "tags":

@@ -104,7 +104,8 @@ def valid_condition(data: Any) -> Condition:
     try:
         return parse_condition(data)
     except ConditionError as error:
-        raise ValidationFailed.on(f"condition.{error.path}", error.message) from None
+        field = "condition" if error.path == "condition" else f"condition.{error.path}"
+        raise ValidationFailed.on(field, error.message) from None
 
 
 def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:

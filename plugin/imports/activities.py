@@ -1,0 +1,129 @@
+"""Merging a chunk of activity rows: each replaces the stored activity of its external id, items too."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, literal, or_, select, tuple_, update
+
+from ..db import session
+from ..models import Activity, ActivityItem, Customer, Shop
+from ..models._columns import UtcDateTime
+from ..models.activity import MILLI
+from ..services.activities import ITEM_FIELDS
+from ..sql import insert_ignoring_duplicates
+from . import staging
+from .errors import ImportFailed
+
+#: The stored columns an activity row sets (besides its customer), in the staging table's order.
+STORED = ("kind", "status", "occurred_at", "amount_milli", "currency", "location", "channel")
+
+
+class ActivityChunks:
+    """Writes chunks of loaded activity rows; a row names its customer by external id."""
+
+    tables = (staging.activities, staging.items)
+
+    def __init__(self, shop: Shop, header: list[str], *, actor: str, now: datetime):
+        self.shop = shop
+        self.now = now
+        self._milli: dict[str, int] = {}
+
+    def prepare(self, row: int, data: dict[str, Any]) -> dict[str, Any]:
+        """What ``record_activity`` checks beyond the schema: the shop's currency; the amount in thousandths."""
+        currency = data.get("currency") or self.shop.currency
+        if currency != self.shop.currency:
+            raise ImportFailed(row, "currency", f"this shop counts in {self.shop.currency}, not {currency}")
+        data["currency"] = currency
+        amount = data["amount"]
+        milli = self._milli.get(amount)
+        if milli is None:  # the schema allows at most 3 decimals, so this is exact
+            milli = self._milli[amount] = int(Decimal(amount) * MILLI)
+        data["amount_milli"] = milli
+        return data
+
+    def write(self, chunk: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, int]:
+        """Store a chunk; returns (activities in it, created, updated). Refuses the first row
+        (in file order) whose customer the shop does not have."""
+        last_row = {data["external_id"]: row for row, data in chunk}
+        staging.refill(staging.activities, [
+            (row, data["external_id"], data["customer_external_id"], *(data[name] for name in STORED),
+             last_row[data["external_id"]] == row)
+            for row, data in chunk
+        ])
+        staging.refill(staging.items, [
+            (data["external_id"], item_type, value)
+            for row, data in chunk if last_row[data["external_id"]] == row
+            for field, item_type in ITEM_FIELDS.items() for value in dict.fromkeys(data[field])
+        ])
+        self._refuse_unknown_customers()
+        updated = self._update_known()
+        created = self._insert_new()
+        self._replace_items(every_activity_is_new=created == len(last_row))
+        return len(last_row), created, updated
+
+    def _refuse_unknown_customers(self) -> None:
+        staged, customer = staging.activities, Customer.__table__
+        unknown = session().execute(
+            select(staged.c.row_no, staged.c.customer_external_id)
+            .where(~exists().where(customer.c.shop_id == self.shop.id,
+                                   customer.c.external_id == staged.c.customer_external_id))
+            .order_by(staged.c.row_no).limit(1)
+        ).first()
+        if unknown is not None:
+            raise ImportFailed(
+                unknown.row_no, "customer_external_id",
+                f"no customer {unknown.customer_external_id!r} in this shop; import the customers first",
+            )
+
+    def _owner(self):
+        staged, customer = staging.activities, Customer.__table__
+        return and_(customer.c.shop_id == self.shop.id, customer.c.external_id == staged.c.customer_external_id)
+
+    def _update_known(self) -> int:
+        activity, staged, customer = Activity.__table__, staging.activities, Customer.__table__
+        values = {"customer_id": customer.c.id, **{name: staged.c[name] for name in STORED}}
+        changed = or_(*(activity.c[name].is_distinct_from(value) for name, value in values.items()))
+        return session().execute(
+            update(activity)
+            .where(activity.c.shop_id == self.shop.id, activity.c.external_id == staged.c.external_id,
+                   staged.c.is_last, self._owner(), changed)
+            .values(**values, updated_at=literal(self.now, UtcDateTime))
+        ).rowcount
+
+    def _insert_new(self) -> int:
+        staged, customer = staging.activities, Customer.__table__
+        now = literal(self.now, UtcDateTime)
+        columns = {
+            "shop_id": literal(self.shop.id), "external_id": staged.c.external_id, "customer_id": customer.c.id,
+            **{name: staged.c[name] for name in STORED}, "created_at": now, "updated_at": now,
+        }
+        return session().execute(
+            insert_ignoring_duplicates(Activity).from_select(
+                list(columns), select(*columns.values()).where(staged.c.is_last, self._owner())
+            )
+        ).rowcount
+
+    def _replace_items(self, *, every_activity_is_new: bool) -> None:
+        """Each activity of the chunk keeps exactly the items its row lists."""
+        activity, staged, staged_items, item = (
+            Activity.__table__, staging.activities, staging.items, ActivityItem.__table__
+        )
+        wanted = select(activity.c.id, staged_items.c.item_type, staged_items.c.value).where(
+            activity.c.shop_id == self.shop.id, activity.c.external_id == staged_items.c.external_id
+        )
+        if not every_activity_is_new:  # a new activity has no items to take away
+            in_chunk = select(activity.c.id).where(
+                activity.c.shop_id == self.shop.id, activity.c.external_id == staged.c.external_id, staged.c.is_last
+            )
+            session().execute(item.delete().where(
+                item.c.activity_id.in_(in_chunk),
+                tuple_(item.c.activity_id, item.c.item_type, item.c.value).not_in(wanted),
+            ))
+        session().execute(
+            insert_ignoring_duplicates(ActivityItem).from_select(
+                ["activity_id", "item_type", "value", "shop_id"],
+                wanted.add_columns(literal(self.shop.id)),
+            )
+        )

@@ -1,0 +1,111 @@
+"""Merging a chunk of customer rows: update the known ones, insert the new, who join the default group."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select, tuple_, update
+
+from ..db import session
+from ..models import Customer, CustomerTag, Shop
+from ..models._columns import UtcDateTime
+from ..services.customers import CUSTOMER_COLUMNS
+from ..services.members import add_members, default_group
+from ..sql import insert_ignoring_duplicates
+from . import staging
+
+#: What a new customer gets for a column the file leaves out or empty (as ``register_customer``).
+NEW_CUSTOMER_DEFAULTS: dict[str, Any] = {
+    "first_name": "", "last_name": "", "email": "", "phone": "", "gender": "unknown", "birthday": None,
+    "city": "", "card_number": "", "email_opt_in": False, "sms_opt_in": False,
+}
+
+
+class CustomerChunks:
+    """Writes chunks of loaded customer rows; a row's empty cells leave stored values alone."""
+
+    tables = (staging.customers, staging.tags)
+
+    def __init__(self, shop: Shop, header: list[str], *, actor: str, now: datetime):
+        self.shop = shop
+        self.actor = actor
+        self.now = now
+        self.given = [name for name in CUSTOMER_COLUMNS if name in header]
+        self.with_tags = "tags" in header
+        self.default_group = default_group(shop)
+
+    def prepare(self, row: int, data: dict[str, Any]) -> dict[str, Any]:
+        return data
+
+    def write(self, chunk: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, int]:
+        """Store a chunk; returns (customers in it, created, updated)."""
+        merged: dict[str, tuple[int, dict[str, Any]]] = {}
+        for row, data in chunk:  # a later row of the same customer updates it, as a later event would
+            earlier = merged.get(data["external_id"])
+            merged[data["external_id"]] = (row, {**earlier[1], **data} if earlier else data)
+        staging.refill(staging.customers, [
+            (row, data["external_id"], *(data.get(name) for name in CUSTOMER_COLUMNS), "tags" in data)
+            for row, data in merged.values()
+        ])
+        if self.with_tags:
+            staging.refill(staging.tags, [
+                (data["external_id"], tag)
+                for _, data in merged.values() if "tags" in data for tag in dict.fromkeys(data["tags"])
+            ])
+        updated = self._update_known()
+        created = self._insert_new()
+        if self.with_tags:
+            self._replace_tags()
+        return len(merged), created, updated
+
+    def _update_known(self) -> int:
+        if not self.given:
+            return 0
+        customer, staged = Customer.__table__, staging.customers
+        values = {name: func.coalesce(staged.c[name], customer.c[name]) for name in self.given}
+        changed = or_(*(customer.c[name].is_distinct_from(value) for name, value in values.items()))
+        return session().execute(
+            update(customer)
+            .where(customer.c.shop_id == self.shop.id, customer.c.external_id == staged.c.external_id, changed)
+            .values(**values, updated_at=literal(self.now, UtcDateTime))
+        ).rowcount
+
+    def _insert_new(self) -> int:
+        customer, staged = Customer.__table__, staging.customers
+        now = literal(self.now, UtcDateTime)
+        columns = {
+            "shop_id": literal(self.shop.id), "external_id": staged.c.external_id,
+            **{name: func.coalesce(staged.c[name], literal(NEW_CUSTOMER_DEFAULTS[name], customer.c[name].type))
+               if NEW_CUSTOMER_DEFAULTS[name] is not None else staged.c[name]
+               for name in CUSTOMER_COLUMNS if name != "registered_at"},
+            "registered_at": func.coalesce(staged.c.registered_at, now),
+            "rfm_tier": literal("prospect"), "created_at": now, "updated_at": now,
+        }
+        new_ids = list(session().scalars(
+            insert_ignoring_duplicates(Customer)
+            .from_select(list(columns), select(*columns.values()).where(staged.c.external_id.is_not(None)))
+            .returning(Customer.id)
+        ))
+        add_members(self.shop, self.default_group, sorted(new_ids), source="import", actor=self.actor)
+        return len(new_ids)
+
+    def _replace_tags(self) -> None:
+        """Customers whose row names tags get exactly those: the others go, the missing come."""
+        customer, staged, staged_tags, tag = Customer.__table__, staging.customers, staging.tags, CustomerTag.__table__
+        known = and_(customer.c.shop_id == self.shop.id, customer.c.external_id == staged.c.external_id)
+        retagged = select(customer.c.id).where(known, staged.c.tags_given)
+        wanted = select(customer.c.id, staged_tags.c.tag).where(
+            customer.c.shop_id == self.shop.id, customer.c.external_id == staged_tags.c.external_id
+        )
+        session().execute(
+            tag.delete().where(tag.c.customer_id.in_(retagged), tuple_(tag.c.customer_id, tag.c.tag).not_in(wanted))
+        )
+        session().execute(
+            insert_ignoring_duplicates(CustomerTag).from_select(
+                ["customer_id", "tag", "shop_id"],
+                select(customer.c.id, staged_tags.c.tag, literal(self.shop.id)).where(
+                    customer.c.shop_id == self.shop.id, customer.c.external_id == staged_tags.c.external_id,
+                ),
+            )
+        )
+

@@ -1,0 +1,73 @@
+"""Reading an import file: the header checked against the format, then records one at a time."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from .errors import ImportFailed
+
+#: Header row's number: rows are counted like a spreadsheet's, so the first record is row 2.
+HEADER_ROW = 1
+
+
+def read_header(records: Iterator[tuple[int, list[str]]], known: Iterable[str], required: Iterable[str]) -> list[str]:
+    """The file's column names, refused when one is unknown, repeated or a required one is missing."""
+    try:
+        _, header = next(records)
+    except StopIteration:
+        raise ImportFailed(HEADER_ROW, None, "the file is empty; it needs a header row") from None
+    names = [cell.strip().lstrip("\ufeff").strip() for cell in header]
+    known = list(known)
+    seen: set[str] = set()
+    for name in names:
+        if name not in known:
+            raise ImportFailed(HEADER_ROW, name or "(blank)", f"unknown column; the columns are {', '.join(known)}")
+        if name in seen:
+            raise ImportFailed(HEADER_ROW, name, "the column appears twice")
+        seen.add(name)
+    for name in required:
+        if name not in seen:
+            raise ImportFailed(HEADER_ROW, name, "required column missing from the header")
+    return names
+
+
+def numbered_records(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
+    """``(row number, cells)`` for each record, streamed; a decoding or CSV error names its row."""
+    reader = csv.reader(text, strict=True)
+    row = 0
+    while True:
+        row += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise ImportFailed(row, None, "the file is not UTF-8 text") from None
+        except csv.Error as error:
+            raise ImportFailed(row, None, f"not valid CSV ({error})") from None
+        yield row, record
+
+
+class CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read through it, for a progress bar over the file's size."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.raw.readinto(buffer)
+        self.bytes_read += count or 0
+        return count
+
+
+def open_text(binary: IO[bytes]) -> tuple[IO[str], CountingReader]:
+    """UTF-8 text over ``binary`` (a byte-order mark is skipped), with its byte counter."""
+    counter = CountingReader(binary)
+    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
+    return text, counter

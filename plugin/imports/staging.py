@@ -1,0 +1,82 @@
+"""Temporary tables an import fills one chunk at a time, then merges into the real tables in SQL.
+
+PostgreSQL gets each chunk through ``COPY … FROM STDIN`` (the fastest way in); SQLite through
+one ``executemany``. Either way the merge that follows is the same SQLAlchemy Core statements.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, MetaData, String, Table, delete, text
+
+from ..db import session
+from ..models._columns import UtcDateTime
+from ..sql import dialect_name
+
+_metadata = MetaData()
+
+
+def _temporary(name: str, *columns: Column) -> Table:
+    # ON COMMIT DROP: PostgreSQL forgets them with the import's transaction; SQLite keeps temporary
+    # tables for the connection's life, so ``create`` drops any left by an earlier import first.
+    return Table(name, _metadata, *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+customers = _temporary(
+    "cg_import_customers",
+    Column("row_no", Integer), Column("external_id", String), Column("first_name", String),
+    Column("last_name", String), Column("email", String), Column("phone", String), Column("gender", String),
+    Column("birthday", Date), Column("city", String), Column("card_number", String),
+    Column("registered_at", UtcDateTime), Column("email_opt_in", Boolean), Column("sms_opt_in", Boolean),
+    Column("tags_given", Boolean),
+)
+tags = _temporary("cg_import_tags", Column("external_id", String), Column("tag", String))
+activities = _temporary(
+    "cg_import_activities",
+    Column("row_no", Integer), Column("external_id", String), Column("customer_external_id", String),
+    Column("kind", String), Column("status", String), Column("occurred_at", UtcDateTime),
+    Column("amount_milli", BigInteger), Column("currency", String), Column("location", String),
+    Column("channel", String),
+    #: Only the last row of an external id in a chunk is stored (as events, it replaces the earlier ones).
+    Column("is_last", Boolean),
+)
+items = _temporary(
+    "cg_import_items", Column("external_id", String), Column("item_type", String), Column("value", String),
+)
+
+
+def create(tables: Iterable[Table]) -> None:
+    connection = session().connection()
+    for table in tables:
+        if dialect_name() == "sqlite":
+            connection.execute(text(f"DROP TABLE IF EXISTS temp.{table.name}"))
+        table.create(connection)
+
+
+def drop(tables: Iterable[Table]) -> None:
+    connection = session().connection()
+    for table in tables:
+        connection.execute(text(f"DROP TABLE IF EXISTS {'temp.' if dialect_name() == 'sqlite' else ''}{table.name}"))
+
+
+def refill(table: Table, rows: Sequence[tuple]) -> None:
+    """Replace the table's rows with ``rows`` (tuples in the table's column order)."""
+    connection = session().connection()
+    if dialect_name() == "postgresql":
+        connection.execute(text(f"TRUNCATE {table.name}"))
+        if rows:
+            _copy(connection, table, rows)
+        return
+    connection.execute(delete(table))
+    if rows:
+        names = [column.name for column in table.columns]
+        connection.execute(table.insert(), [dict(zip(names, row)) for row in rows])
+
+
+def _copy(connection, table: Table, rows: Sequence[tuple]) -> None:
+    names = ", ".join(column.name for column in table.columns)
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
