@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -17,6 +17,7 @@ __all__ = [
     "allocate_minor",
     "format_minor",
     "minor_digits",
+    "minor_formatter",
     "to_minor",
 ]
 
@@ -48,12 +49,24 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 def format_minor(units: int, currency: str) -> str:
     """Minor units as the plain decimal string the JSON carries: "12.50", "1000", "1.250"."""
+    return minor_formatter(currency)(units)
+
+
+_EXACT = Context(prec=MAX_PREC)
+
+
+@lru_cache(maxsize=None)
+def minor_formatter(currency: str) -> Callable[[int], str]:
+    """``format_minor`` for one currency, for callers that format hundreds of amounts."""
     digits = minor_digits(currency)
-    if digits == 0:
-        return str(units)
-    sign = "-" if units < 0 else ""
-    whole, fraction = divmod(abs(units), 10**digits)
-    return f"{sign}{whole}.{fraction:0{digits}d}"
+    if not digits:
+        return str
+    exponent = -digits
+
+    def formatted(units: int) -> str:
+        return str(Decimal(units).scaleb(exponent, _EXACT))
+
+    return formatted
 
 
 def allocate_minor(total: int, weights: Sequence[int]) -> list[int]:

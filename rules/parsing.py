@@ -29,6 +29,7 @@ from .money import Money, UnknownCurrencyError, minor_digits
 __all__ = ["parse_cart", "parse_rule", "parse_rules", "rule_to_json"]
 
 _AMOUNT = re.compile(r"-?\d+(\.\d+)?")
+_PLAIN_PRICE = re.compile(r"\d+(\.\d+)?")
 
 _RULE_KEYS = frozenset(
     {"id", "name", "kind", "groups", "priority", "combinable", "enabled", "starts_at", "ends_at",
@@ -338,8 +339,9 @@ def parse_cart(data: Mapping[str, Any], *, groups_required: bool = True) -> Cart
         raise ValidationError("lines", f"must be a list, not {_json_type(lines_data)}")
     lines = []
     seen: set[str] = set()
+    digits = minor_digits(currency)
     for index, item in enumerate(lines_data):
-        line = _line(item, f"lines[{index}]", currency)
+        line = _plain_line(item, currency, digits) or _line(item, f"lines[{index}]", currency)
         if line.id in seen:
             raise ValidationError(f"lines[{index}].id", f"duplicate line id {line.id!r}")
         seen.add(line.id)
@@ -350,6 +352,30 @@ def parse_cart(data: Mapping[str, Any], *, groups_required: bool = True) -> Cart
         groups=None if groups is None else _texts(groups, "groups"),
         now=_moment(data.get("now"), "now"),
     )
+
+
+def _plain_line(data: Any, currency: str, digits: int) -> Line | None:
+    """The common, well-formed line, checked without building a field path per field.
+
+    Returns None for anything unusual (an integer price, a missing field, a bad value); the
+    thorough ``_line`` then either accepts it or says exactly what is wrong.
+    """
+    if type(data) is not dict or not _LINE_KEYS.issuperset(data):
+        return None
+    line_id, product_id, price = data.get("id"), data.get("product_id"), data.get("unit_price")
+    quantity, categories = data.get("quantity"), data.get("category_ids", ())
+    if not (
+        type(line_id) is str and line_id.strip()
+        and type(product_id) is str and product_id.strip()
+        and type(quantity) is int and quantity >= 1
+        and type(price) is str and _PLAIN_PRICE.fullmatch(price)
+        and type(categories) is list and all(type(c) is str and c.strip() for c in categories)
+    ):
+        return None
+    amount = Decimal(price)
+    if amount.as_tuple().exponent < -digits:  # type: ignore[operator]
+        return None
+    return Line(line_id, product_id, Money(amount, currency), quantity, tuple(categories))
 
 
 def _line(data: Any, path: str, currency: str) -> Line:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .money import Money, format_minor
+from .money import Money, format_minor, minor_formatter
 
 # Amounts are kept as exact integers in the currency's minor unit (cents for EUR, yen for
 # JPY): building thousands of Decimals per checkout would cost more than the pricing itself.
@@ -44,16 +44,17 @@ LineRow = tuple[str, int, int, int, int, tuple[tuple[tuple[str, str, str], int],
 
 def _line_json(row: LineRow, currency: str) -> dict[str, Any]:
     line_id, quantity, base, unit, discount, adjustments = row
+    text = minor_formatter(currency)
     return {
         "id": line_id,
         "quantity": quantity,
-        "base_unit_price": format_minor(base, currency),
-        "unit_price": format_minor(unit, currency),
-        "subtotal": format_minor(base * quantity, currency),
-        "discount": format_minor(discount, currency),
-        "total": format_minor(unit * quantity - discount, currency),
+        "base_unit_price": text(base),
+        "unit_price": text(unit),
+        "subtotal": text(base * quantity),
+        "discount": text(discount),
+        "total": text(unit * quantity - discount),
         "adjustments": [
-            {"rule_id": rule_id, "rule_name": rule_name, "kind": kind, "amount": format_minor(amount, currency)}
+            {"rule_id": rule_id, "rule_name": rule_name, "kind": kind, "amount": text(amount)}
             for (rule_id, rule_name, kind), amount in adjustments
         ],
     }
