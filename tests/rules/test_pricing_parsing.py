@@ -6,8 +6,11 @@ import copy
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pricing_builders import bundle, cart, discount, gift, increase, line, on
 
 from rules import ValidationError, parse_cart, parse_rule, parse_rules, rule_to_json
@@ -238,3 +241,33 @@ def test_groups_optional_for_the_plugin() -> None:
 def test_trailing_zeros_within_the_currency_are_fine() -> None:
     parsed = parse_cart(cart([line("l1", "1000.00")], currency="JPY"))
     assert parsed.lines[0].base_minor == 1000
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "id": st.sampled_from(["l1", " ", ""]),
+            "product_id": st.sampled_from(["p1", ""]),
+            "unit_price": st.one_of(st.sampled_from(["1", "1.5", "1.50", "1.505", "-1.00", " 2.00", "1e2"]),
+                                    st.integers(-1, 3)),
+            "quantity": st.one_of(st.integers(-1, 3), st.just(True), st.just("2")),
+        },
+        optional={"category_ids": st.one_of(st.lists(st.sampled_from(["c1", ""]), max_size=2), st.just("c1"))},
+    ),
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+)
+def test_the_fast_line_path_agrees_with_the_thorough_one(data: dict[str, Any], currency: str) -> None:
+    # given a line that may or may not be well formed
+    def parse() -> Any:
+        try:
+            return parse_cart({"currency": currency, "groups": [], "lines": [data]}).lines[0]
+        except ValidationError as error:
+            return error.field
+
+    # when the fast path is skipped
+    with patch("rules.parsing._plain_line", return_value=None):
+        thorough = parse()
+
+    # then both paths give the same line or name the same field
+    assert parse() == thorough
