@@ -127,7 +127,7 @@ def scenario(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     return rules, lines
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(scenario())
 def test_line_and_order_discounts_match_the_reference(case: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
     # given
