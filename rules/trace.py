@@ -116,9 +116,12 @@ class Explanation:
             return f"no complete set (component {details[0]} lacks units)"
         if code == "no_saving":
             worth, price = details
-            return f"a set would cost {self._money(price)}, not less than its units' {self._money(worth)}"
+            return f"no set formed: one would cost {self._money(price)}, not less than its units' {self._money(worth)}"
         if code == "sets":
             return f"{details[0]} set{'s' if details[0] != 1 else ''} formed"
+        if code == "no_more_sets":
+            worth, price = details
+            return f"the next would cost {self._money(price)}, not less than its units' {self._money(worth)}"
         if code == "lost_order":
             return f"lost to {self._rule_name(details[0])}, which takes more off the order"
         if code == "nothing_left_order":

@@ -58,6 +58,7 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
     fixed_price = None if rule.percent is not None else state.amount_of(rule)
     sets_formed = 0
     savings: dict[int, int] = {}
+    no_saving: tuple[int, int] | None = None
     while True:
         taken: dict[int, int] = {}
         short = 0
@@ -81,7 +82,7 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
         if not short:
             saving = percent_of(worth, rule.percent) if fixed_price is None else worth - fixed_price
             if saving <= 0:
-                state.note(rule, "no_saving", worth, worth - saving)
+                no_saving = (worth, worth - saving)
         if short or saving <= 0:
             for position, count in taken.items():
                 free[position] += count  # the units go back: this set is not formed
@@ -99,3 +100,5 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
             state.adjust(position, rule, -savings[position])
     if sets_formed:
         state.note(rule, "sets", sets_formed)
+    if no_saving is not None:
+        state.note(rule, "no_more_sets" if sets_formed else "no_saving", *no_saving)

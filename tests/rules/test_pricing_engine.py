@@ -170,3 +170,20 @@ def test_trace_is_in_rule_order_and_covers_bundles_and_increases() -> None:
     assert messages["i2"] == "Later peak skipped: l1, l2 already increased by Peak"
     assert messages["d1"] == "All skipped: all units of l1, l2 are in bundles"
     assert [entry.applied for entry in entries] == [True, False, True, False, False]
+
+
+def test_trace_explains_why_bundles_stop() -> None:
+    # given a set price that two dear shirts beat but two cheap ones do not
+    rules = [bundle("pair", [{"categories": ["shirts"], "quantity": 2}], "30.00", name="Two shirts"),
+             bundle("dear", [{"categories": ["shirts"], "quantity": 2}], "50.00", name="Dear pair", priority=1)]
+    lines = [line("l1", "20.00", 2, categories=("shirts",)), line("l2", "12.00", 2, categories=("shirts",))]
+
+    # when
+    messages = trace_messages(rules, cart(lines))
+
+    # then
+    assert messages["pair"] == (
+        "Two shirts applied: -10.00 EUR on l1; 1 set formed; "
+        "the next would cost 30.00 EUR, not less than its units' 24.00 EUR"
+    )
+    assert messages["dear"] == "Dear pair skipped: no set formed: one would cost 50.00 EUR, not less than its units' 24.00 EUR"
