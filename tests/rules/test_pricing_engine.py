@@ -186,4 +186,6 @@ def test_trace_explains_why_bundles_stop() -> None:
         "Two shirts applied: -10.00 EUR on l1; 1 set formed; "
         "the next would cost 30.00 EUR, not less than its units' 24.00 EUR"
     )
-    assert messages["dear"] == "Dear pair skipped: no set formed: one would cost 50.00 EUR, not less than its units' 24.00 EUR"
+    assert messages["dear"] == (
+        "Dear pair skipped: no set formed: one would cost 50.00 EUR, not less than its units' 24.00 EUR"
+    )
