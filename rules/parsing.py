@@ -311,7 +311,7 @@ def _components(data: Any, path: str) -> tuple[Component, ...]:
 def parse_rules(data: Any) -> tuple[Rule, ...]:
     """A list of rules; errors are located as ``[2].value.amount``. Ids must be unique."""
     if not isinstance(data, (list, tuple)):
-        raise ValidationError("", f"rules must be a list, not {_json_type(data)}")
+        raise ValidationError("", f"must be a list of rules, not {_json_type(data)}")
     rules = []
     seen: set[str] = set()
     for index, item in enumerate(data):
