@@ -34,8 +34,9 @@ def _component_lines(state: PricingState, rule: CompiledRule) -> list[list[int]]
 def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None:
     """As many sets as the free units allow, each priced at fixed_price or percent off.
 
-    Components are filled in the order listed. A set that would not cost less than its
-    units is not formed, and no cheaper set after it either. The set's saving is spread
+    Components are filled in the order listed. A set that would cost more than its units
+    is not formed (SPEC §2), and no set after it either; one costing exactly its units is
+    formed, saving nothing, and its units are bundled. The set's saving is spread
     over its lines in proportion to the price of the units each gave (largest remainder).
     Identical consecutive sets are formed in one step, as forming them one by one would.
     """
@@ -81,9 +82,9 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
         saving = 0
         if not short:
             saving = percent_of(worth, rule.percent) if fixed_price is None else worth - fixed_price
-            if saving <= 0:
+            if saving < 0:
                 no_saving = (worth, worth - saving)
-        if short or saving <= 0:
+        if short or saving < 0:
             for position, count in taken.items():
                 free[position] += count  # the units go back: this set is not formed
             if short and not sets_formed:

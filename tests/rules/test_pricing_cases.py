@@ -277,11 +277,13 @@ CASES = {
         [line("l1", "20.00"), line("l2", "5.00", 2, categories=("socks",))],
         {"l1": ("20.00", "2.00", "18.00"), "l2": ("5.00", "1.00", "9.00")},
         ("30.00", "0.00", "3.00", "27.00"), ["d1"]),
-    "a set that would cost exactly its units is not formed either": Case(
+    # SPEC §2 refuses only a set that would cost *more*: an equal one is formed, saves nothing,
+    # and its units are bundled, so they get no other discount.
+    "a set costing exactly its units is formed and its units get no discount": Case(
         [bundle("b1", SOCKS_AND_SHOE, "30.00"), discount("d1", "10")],
         [line("l1", "20.00"), line("l2", "5.00", 2, categories=("socks",))],
-        {"l1": ("20.00", "2.00", "18.00"), "l2": ("5.00", "1.00", "9.00")},
-        ("30.00", "0.00", "3.00", "27.00"), ["d1"]),
+        {"l1": ("20.00", "0.00", "20.00"), "l2": ("5.00", "0.00", "10.00")},
+        ("30.00", "0.00", "0.00", "30.00"), []),
     "several sets, highest prices first, incomplete leftover": Case(
         [bundle("b1", [{"categories": ["shirts"], "quantity": 2}], "30.00")],
         [line("l1", "20.00", 3, categories=("shirts",)), line("l2", "18.00", 2, categories=("shirts",))],
