@@ -31,13 +31,15 @@ def add_members(shop: Shop, group: Group, customer_ids: Iterable[int], *, source
         raise Conflict(f"{group.name} is built in and has no stored members.")
     added: list[int] = []
     ids = list(dict.fromkeys(customer_ids))
+    # One statement compiled once, its rows sent in batches (SQLAlchemy's "insertmanyvalues"):
+    # a multi-row VALUES built per call would be compiled again for every chunk.
+    statement = insert_ignoring_duplicates(Membership.__table__).returning(Membership.customer_id)
     for start in range(0, len(ids), CHUNK):
         rows = [
             {"group_id": group.id, "customer_id": customer_id, "shop_id": shop.id, "source": source}
             for customer_id in ids[start:start + CHUNK]
         ]
-        statement = insert_ignoring_duplicates(Membership).values(rows).returning(Membership.customer_id)
-        added.extend(session().scalars(statement))
+        added.extend(session().scalars(statement, rows))
     _record(shop, group, added, change="entered", source=source, actor=actor)
     return added
 
