@@ -100,9 +100,9 @@ class ActivityChunks:
             **{name: staged.c[name] for name in STORED}, "created_at": now, "updated_at": now,
         }
         return session().execute(
-            insert_ignoring_duplicates(Activity).from_select(
-                list(columns), select(*columns.values()).where(staged.c.is_last, self._owner())
-            )
+            insert_ignoring_duplicates(Activity.__table__)
+            .from_select(list(columns), select(*columns.values()).where(staged.c.is_last, self._owner()))
+            .execution_options(preserve_rowcount=True)
         ).rowcount
 
     def _replace_items(self, *, every_activity_is_new: bool) -> None:
@@ -122,7 +122,7 @@ class ActivityChunks:
                 tuple_(item.c.activity_id, item.c.item_type, item.c.value).not_in(wanted),
             ))
         session().execute(
-            insert_ignoring_duplicates(ActivityItem).from_select(
+            insert_ignoring_duplicates(ActivityItem.__table__).from_select(
                 ["activity_id", "item_type", "value", "shop_id"],
                 wanted.add_columns(literal(self.shop.id)),
             )

@@ -82,9 +82,9 @@ class CustomerChunks:
             "rfm_tier": literal("prospect"), "created_at": now, "updated_at": now,
         }
         new_ids = list(session().scalars(
-            insert_ignoring_duplicates(Customer)
+            insert_ignoring_duplicates(customer)
             .from_select(list(columns), select(*columns.values()).where(staged.c.external_id.is_not(None)))
-            .returning(Customer.id)
+            .returning(customer.c.id)
         ))
         add_members(self.shop, self.default_group, sorted(new_ids), source="import", actor=self.actor)
         return len(new_ids)
@@ -101,7 +101,7 @@ class CustomerChunks:
             tag.delete().where(tag.c.customer_id.in_(retagged), tuple_(tag.c.customer_id, tag.c.tag).not_in(wanted))
         )
         session().execute(
-            insert_ignoring_duplicates(CustomerTag).from_select(
+            insert_ignoring_duplicates(tag).from_select(
                 ["customer_id", "tag", "shop_id"],
                 select(customer.c.id, staged_tags.c.tag, literal(self.shop.id)).where(
                     customer.c.shop_id == self.shop.id, customer.c.external_id == staged_tags.c.external_id,

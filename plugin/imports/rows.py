@@ -180,7 +180,7 @@ def _shortcut(field: fields.Field) -> Callable[[Any], Any] | None:
     if not _pure(field):
         return None
     checks = tuple(field.validators)
-    if type(field) is fields.String:
+    if isinstance(field, fields.String) and type(field)._deserialize is fields.String._deserialize:
         def string(value):
             if type(value) is not str:
                 return _MISS
