@@ -1,0 +1,123 @@
+"""A group's size over time: the daily series from its recorded entries and exits, drawn as an
+inline SVG by the server (no script, no chart library)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, literal, literal_column, select, union_all
+
+from plugin.db import session
+from plugin.models import Group, MembershipEvent, Shop
+from plugin.models._columns import UtcDateTime, utcnow
+from plugin.segments.clock import ShopClock
+
+#: Days the group page's chart covers, ending today (in the shop's timezone).
+CHART_DAYS = 90
+WIDTH, HEIGHT = 640, 200
+#: Room for the axis labels around the plotting area.
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 26
+
+
+@dataclass(frozen=True)
+class SizePoint:
+    day: date
+    size: int
+    entered: int
+    left: int
+
+
+def size_series(shop: Shop, group: Group, *, days: int = CHART_DAYS, now: datetime | None = None) -> list[SizePoint]:
+    """The group's size at the end of each of the last ``days`` local days, today last.
+
+    Counted backwards from ``member_count`` (the size now): the size at the end of a day is the
+    size now minus the entries plus the exits recorded after that day. One query: the days'
+    bounds as a small table joined to the events, so each day is an index range scan.
+    """
+    clock = ShopClock.at(now or utcnow(), shop.timezone)
+    first = clock.today - timedelta(days=days - 1)
+    bounds = [clock.day_bounds(first + timedelta(days=offset)) for offset in range(days)]
+    day_table = union_all(*(
+        select(literal_column(str(offset)).label("day"),
+               literal(start, UtcDateTime()).label("starts"), literal(end, UtcDateTime()).label("ends"))
+        for offset, (start, end) in enumerate(bounds)
+    )).subquery("days")
+    counts = session().execute(
+        select(day_table.c.day, MembershipEvent.change, func.count())
+        .join(MembershipEvent, and_(
+            MembershipEvent.group_id == group.id,
+            MembershipEvent.at >= day_table.c.starts, MembershipEvent.at < day_table.c.ends,
+        ))
+        .group_by(day_table.c.day, MembershipEvent.change)
+    ).all()
+    entered, left = [0] * days, [0] * days
+    for day, change, count in counts:
+        (entered if change == "entered" else left)[int(day)] += count
+    sizes = [0] * days
+    size = group.member_count
+    for offset in reversed(range(days)):
+        sizes[offset] = size
+        size -= entered[offset] - left[offset]
+    return [SizePoint(first + timedelta(days=offset), sizes[offset], entered[offset], left[offset])
+            for offset in range(days)]
+
+
+@dataclass(frozen=True)
+class Tick:
+    label: str
+    position: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What the template draws: the line and the area under it, the axes' ticks, a summary."""
+
+    width: int
+    height: int
+    line: str
+    area: str
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    last_x: float
+    last_y: float
+    summary: str
+    series: list[SizePoint]
+    plot_left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+    plot_top: int = TOP
+    plot_bottom: int = HEIGHT - BOTTOM
+
+
+def size_chart(series: list[SizePoint]) -> Chart:
+    tick_step = _tick_step(max((point.size for point in series), default=0))
+    top_value = 4 * tick_step
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_width / max(len(series) - 1, 1)
+
+    def x(index: int) -> float:
+        return round(LEFT + index * step, 1)
+
+    def y(value: int) -> float:
+        return round(TOP + plot_height * (1 - value / top_value), 1)
+
+    points = [(x(index), y(point.size)) for index, point in enumerate(series)]
+    line = "M" + " L".join(f"{px},{py}" for px, py in points)
+    area = f"{line} L{points[-1][0]},{HEIGHT - BOTTOM} L{points[0][0]},{HEIGHT - BOTTOM} Z"
+    y_ticks = [Tick(f"{value:,}", y(value)) for value in range(0, top_value + 1, tick_step)]
+    x_ticks = [Tick(series[index].day.strftime("%-d %b"), x(index))
+               for index in range(0, len(series), max(len(series) // 6, 1))]
+    first, last = series[0], series[-1]
+    summary = (f"{first.size:,} on {first.day.isoformat()}, {last.size:,} on {last.day.isoformat()}; "
+               f"{sum(p.entered for p in series):,} entered and {sum(p.left for p in series):,} left "
+               f"in {len(series)} days.")
+    return Chart(WIDTH, HEIGHT, line, area, y_ticks, x_ticks, points[-1][0], points[-1][1], summary, series)
+
+
+def _tick_step(value: int) -> int:
+    """The smallest 1, 2 or 5 × 10ⁿ such that four steps reach ``value``."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if 4 * factor * magnitude >= value:
+                return factor * magnitude
+        magnitude *= 10
