@@ -1,0 +1,210 @@
+"""The Customers page: search, filters that compile to a condition, sorting, numbered pages."""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from flask import current_app, render_template, request, url_for
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, Form, SelectChoice, SelectField, StringField
+
+from plugin.db import session
+from plugin.errors import ValidationFailed
+from plugin.models import Group, Shop
+from plugin.models.customer import GENDERS
+from plugin.segments.clock import ShopClock
+from plugin.models._columns import utcnow
+from plugin.services import customers, groups
+
+from . import admin_blueprint
+from .access import current_shop
+from .condition_form import condition_text, condition_words
+
+#: The Customers page's sort orders, as offered in its menu.
+SORTS = {
+    "name": "Name A–Z", "-name": "Name Z–A", "-spent": "Spent, most first", "spent": "Spent, least first",
+    "-visits": "Visits, most first", "visits": "Visits, fewest first",
+    "-last_visit": "Last visit, latest first", "last_visit": "Last visit, earliest first",
+    "-registered": "Newest customers first", "registered": "Oldest customers first",
+}
+#: A period with one end left empty reaches back to this day.
+EARLIEST_DAY = "1970-01-01"
+
+
+class CustomerFilters(Form):
+    """The page's query string. Each filter is one leaf of a condition, all of them combined."""
+
+    q = StringField("Search")
+    visited_from = StringField("Visited from")
+    visited_to = StringField("Visited to")
+    absent_from = StringField("No visits from")
+    absent_to = StringField("No visits to")
+    spent_min = StringField("Spent at least")
+    spent_max = StringField("Spent at most")
+    visits_min = StringField("Visits at least")
+    visits_max = StringField("Visits at most")
+    gender = SelectField("Gender", choices=[SelectChoice("", "Any"), *(SelectChoice(gender, gender.capitalize()) for gender in GENDERS)],
+                         validate_choice=False)
+    locations = StringField("Visited a location")
+    online = BooleanField("Booked online")
+    birthday_days = StringField("Birthday within days")
+    campaign = StringField("Received campaign")
+    group = SelectField("Group", validate_choice=False)
+    tags = StringField("Importance (tags)")
+    sort = SelectField("Sort", choices=[SelectChoice(value, label) for value, label in SORTS.items()], default="name", validate_choice=False)
+
+    def leaves(self, shop: Shop) -> list[tuple[str, dict[str, Any]]]:
+        """``(field name, leaf)`` for each filter given, in the form's order."""
+        found: list[tuple[str, dict[str, Any]]] = []
+        text = {name: (field.data or "").strip() if isinstance(field.data, str) else field.data for name, field in self._fields.items()}
+        today = ShopClock.at(utcnow(), shop.timezone).today.isoformat()
+        if text["visited_from"] or text["visited_to"]:
+            found.append(("visited_from", _past_count(">=", 1, within=_period(text["visited_from"], text["visited_to"], today))))
+        if text["absent_from"] or text["absent_to"]:
+            found.append(("absent_from", _past_count("=", 0, within=_period(text["absent_from"], text["absent_to"], today))))
+        if text["spent_min"]:
+            found.append(("spent_min", {"metric": "total_spent", "op": ">=", "value": text["spent_min"]}))
+        if text["spent_max"]:
+            found.append(("spent_max", {"metric": "total_spent", "op": "<=", "value": text["spent_max"]}))
+        if text["visits_min"]:
+            found.append(("visits_min", _past_count(">=", _number(text["visits_min"]))))
+        if text["visits_max"]:
+            found.append(("visits_max", _past_count("<=", _number(text["visits_max"]))))
+        if text["gender"]:
+            found.append(("gender", {"metric": "gender", "op": "=", "value": text["gender"]}))
+        if locations := _listed(text["locations"]):
+            visited = [_past_count(">=", 1, location=location) for location in locations]
+            found.append(("locations", visited[0] if len(visited) == 1 else {"any": visited}))
+        if text["online"]:
+            found.append(("online", {"metric": "online_count", "op": ">=", "value": 1}))
+        if text["birthday_days"]:
+            found.append(("birthday_days", {"metric": "birthday_within_days", "op": "<=",
+                                            "value": _number(text["birthday_days"])}))
+        if text["campaign"]:
+            found.append(("campaign", {"metric": "received_campaign", "op": "=", "value": text["campaign"]}))
+        if tags := _listed(text["tags"]):
+            found.append(("tags", {"metric": "tags", "op": "in", "value": tags}))
+        return found
+
+    def check(self, name: str, leaf: dict[str, Any]) -> bool:
+        """Whether one filter's leaf is valid; if not, its messages go under the filter's field
+        (a period's end under the "to" field)."""
+        try:
+            groups.valid_condition(leaf)
+        except ValidationFailed as error:
+            for path, messages in (error.fields or {"condition": [error.description]}).items():
+                field = name.replace("_from", "_to") if path.endswith("within.to") else name
+                self[field].errors = [*self[field].errors, *messages]
+            return False
+        return True
+
+
+@admin_blueprint.get("/customers/")
+def customers_list():
+    shop = current_shop()
+    shop_groups = [group for group in groups.list_groups(shop) if not group.builtin]
+    filters = CustomerFilters(request.args)
+    filters.group.choices = [SelectChoice("", "Any group"), *(SelectChoice(group.key, group.name) for group in shop_groups)]
+    per_page = min(max(request.args.get("per_page", type=int) or current_app.config["CUSTOMER_GROUPS_PAGE_SIZE"], 1),
+                   current_app.config["CUSTOMER_GROUPS_MAX_PAGE_SIZE"])
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    listing = customer_listing(shop, filters)
+    context: dict[str, Any] = {
+        "filters": filters, "listing": listing, "page": page, "per_page": per_page,
+        "rows": [], "total": 0, "pages": 0, "page_url": _page_url, "sort_url": _sort_url,
+        "sorts": SORTS, "currency": shop.currency, "page_numbers": page_numbers,
+        "segment_url": save_as_segment_url(listing),
+    }
+    if listing.problem:
+        return render_template("customer_groups/customers/list.html", **context), 422
+    query = listing.query(shop)
+    context["total"] = session().scalar(select(func.count()).select_from(query.subquery()))
+    context["pages"] = max(math.ceil(context["total"] / per_page), 1)
+    context["rows"], _more = customers.search_customers(
+        shop, q=listing.q, group_id=listing.group.id if listing.group else None, condition=listing.parsed,
+        sort=listing.sort, page=page, per_page=per_page,
+    )
+    return render_template("customer_groups/customers/list.html", **context)
+
+
+class Listing:
+    """The filters read: search text, group, condition (JSON and parsed), sort, and any problem."""
+
+    def __init__(self, q: str, group: Group | None, condition: Any, parsed, sort: str, problem: bool):
+        self.q, self.group, self.condition, self.parsed, self.sort, self.problem = q, group, condition, parsed, sort, problem
+
+    @property
+    def condition_json(self) -> str:
+        return condition_text(self.condition)
+
+    def words(self, currency: str) -> str:
+        return condition_words(self.condition, currency) if self.condition else ""
+
+    def query(self, shop: Shop):
+        return customers.filtered_customers(
+            shop, q=self.q, group_id=self.group.id if self.group else None, condition=self.parsed,
+        )
+
+
+def customer_listing(shop: Shop, filters: CustomerFilters) -> Listing:
+    """The filters as a condition, validated; another shop's (or no) group key is a 404."""
+    group = groups.get_group(shop, filters.group.data) if filters.group.data else None
+    named = filters.leaves(shop)
+    condition = None
+    if named:
+        condition = named[0][1] if len(named) == 1 else {"all": [leaf for _name, leaf in named]}
+    problem = not all([filters.check(name, leaf) for name, leaf in named])
+    parsed = groups.valid_condition(condition) if condition is not None and not problem else None
+    sort = filters.sort.data if filters.sort.data in SORTS else "name"
+    return Listing((filters.q.data or "").strip()[:128], group, condition, parsed, sort, problem)
+
+
+def _past_count(op: str, value: Any, **narrowing: Any) -> dict[str, Any]:
+    leaf: dict[str, Any] = {"metric": "past_count"}
+    leaf.update({name: value for name, value in narrowing.items() if value is not None})
+    leaf.update(op=op, value=value)
+    return leaf
+
+
+def _period(start: str, end: str, today: str) -> dict[str, str]:
+    return {"from": start or EARLIEST_DAY, "to": end or today}
+
+
+def _number(text: str) -> Any:
+    return int(text) if text.isdigit() else text
+
+
+def _listed(text: str) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _page_url(page: int) -> str:
+    args = MultiDict(request.args)
+    args["page"] = str(page)
+    return url_for(".customers_list", **args.to_dict(flat=False))
+
+
+def _sort_url(sort: str) -> str:
+    args = MultiDict(request.args)
+    args["sort"] = sort
+    args.pop("page", None)
+    return url_for(".customers_list", **args.to_dict(flat=False))
+
+
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20: the first, the last and two either side; None marks a gap."""
+    shown = sorted({1, pages, *range(max(page - 2, 1), min(page + 2, pages) + 1)})
+    numbered: list[int | None] = []
+    for number in shown:
+        if numbered and number - numbered[-1] > 1:
+            numbered.append(None)
+        numbered.append(number)
+    return numbered
+
+
+def save_as_segment_url(listing: Listing) -> str | None:
+    if listing.condition is None or listing.problem:
+        return None
+    return url_for(".create_segment", condition=json.dumps(listing.condition, separators=(",", ":")))
