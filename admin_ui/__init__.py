@@ -10,3 +10,4 @@ admin_blueprint = Blueprint(
 
 from . import views  # noqa: E402,F401  (routes register on import)
 from . import rule_views  # noqa: E402,F401  (CRM → Groups → Rules)
+from . import customer_views, import_views, segment_views  # noqa: E402,F401  (customers, imports, segments)
