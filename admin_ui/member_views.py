@@ -15,6 +15,7 @@ from plugin.services import customers, groups, members
 from . import admin_blueprint
 from .access import current_admin, current_shop
 from .forms import MemberForm
+from .segment_views import group_insights
 
 #: Customers shown per page of search results under "Add customers".
 SEARCH_PAGE_SIZE = 10
@@ -37,6 +38,7 @@ def show_group(key: str):
             group, after=page.get("after"), limit=page["limit"],
         )
         context["limit"] = request.args.get("limit", type=int)  # kept in the "Next page" link when asked for
+    context.update(group_insights(shop, group))
     if context["editable"]:
         context.update(_search(shop, group))
     return render_template("customer_groups/group.html", **context)
