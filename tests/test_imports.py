@@ -1,0 +1,377 @@
+"""CSV imports (SPEC §5): streamed, all or nothing, the first bad row and column named, idempotent."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from plugin.db import session
+from plugin.imports import ImportFailed, import_activities, import_customers, importer
+from plugin.imports.rows import RowLoader
+from plugin.models import Activity, ActivityItem, Customer, CustomerTag, Group, Membership, MembershipEvent
+from plugin.models._columns import utcnow
+from plugin.schemas import ActivityInSchema, CustomerInSchema
+
+from .conftest import group_keys
+
+BUCHAREST = "Europe/Bucharest"
+
+
+def csv_text(header: list[str], *rows: list[str]) -> io.StringIO:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    text.seek(0)
+    return text
+
+
+def count(model, *where) -> int:
+    return session().scalar(select(func.count()).select_from(model).where(*where))
+
+
+def customer(shop, external_id: str) -> Customer:
+    session().expire_all()
+    return session().scalar(select(Customer).where(Customer.shop_id == shop.id, Customer.external_id == external_id))
+
+
+def standard(shop) -> Group:
+    session().expire_all()
+    return session().scalar(select(Group).where(Group.shop_id == shop.id, Group.key == "standard"))
+
+
+@pytest.fixture
+def salon(make_shop):
+    return make_shop("Salon", timezone=BUCHAREST).shop
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Two rows a chunk, so a file of a few rows crosses chunk boundaries (and commits nothing early)."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+
+
+CUSTOMER_HEADER = ["external_id", "first_name", "last_name", "email", "phone", "gender", "birthday", "city",
+                   "card_number", "registered_at", "email_opt_in", "sms_opt_in", "tags"]
+
+
+def test_a_good_customers_file_is_imported_with_every_cell_converted(salon):
+    # given
+    text = csv_text(
+        CUSTOMER_HEADER,
+        ["c-1", "Ana", "Pop", "ana@example.com", "+40700000001", "female", "1990-02-28", "Cluj", "A1",
+         "2024-03-01T10:00:00", "true", "false", "vip; newsletter;"],
+        ["c-2", "Bob", "", "", "", "", "", "", "", "2024-03-01T10:00:00+00:00", "", "", ""],
+    )
+    # when
+    report = import_customers(salon, text)
+    # then
+    assert (report.rows, report.created, report.updated, report.unchanged) == (2, 2, 0, 0)
+    ana = customer(salon, "c-1")
+    assert (ana.first_name, ana.last_name, ana.email, ana.gender, ana.city) == ("Ana", "Pop", "ana@example.com", "female", "Cluj")
+    assert ana.birthday == date(1990, 2, 28)
+    assert ana.registered_at == datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)  # 10:00 in Bucharest (UTC+2)
+    assert (ana.email_opt_in, ana.sms_opt_in) == (True, False)
+    assert ana.tags == ["newsletter", "vip"]
+    bob = customer(salon, "c-2")
+    assert (bob.last_name, bob.gender, bob.birthday, bob.tags, bob.email_opt_in) == ("", "unknown", None, [], False)
+    assert bob.registered_at == datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def test_new_customers_join_the_default_group_from_the_import_with_history(salon):
+    import_customers(salon, csv_text(["external_id"], ["c-1"], ["c-2"], ["c-3"]), actor="cli")
+    assert standard(salon).member_count == 3
+    assert {m.source for m in session().scalars(select(Membership))} == {"import"}
+    events = session().scalars(select(MembershipEvent)).all()
+    assert len(events) == 3 and {(e.change, e.source, e.actor) for e in events} == {("entered", "import", "cli")}
+    assert group_keys(salon, customer(salon, "c-1")) == ["standard"]
+
+
+def test_a_bad_row_in_the_middle_leaves_nothing_imported(salon, small_chunks, make_customer):
+    # given: one customer already there, and a file whose 5th row (after two written chunks) is bad
+    make_customer(salon, "old", first_name="Old")
+    rows = [[f"c-{n}", "x@example.com", "true"] for n in range(6)]
+    rows[3][1] = "not-an-email"
+    # when
+    with pytest.raises(ImportFailed) as failure:
+        import_customers(salon, csv_text(["external_id", "email", "sms_opt_in"], *rows))
+    # then: the header is row 1, so the fourth data row is row 5
+    assert str(failure.value.description) == "row 5, column email: Not a valid email address."
+    assert (failure.value.row, failure.value.column) == (5, "email")
+    assert count(Customer) == 1 and customer(salon, "old").first_name == "Old"
+    assert count(Membership) == 1 and count(MembershipEvent) == 1
+    assert standard(salon).member_count == 1
+
+
+def test_reimporting_the_same_file_changes_nothing(salon, small_chunks):
+    text = csv_text(CUSTOMER_HEADER, *[
+        [f"c-{n}", "Ana", "Pop", f"a{n}@example.com", "", "female", "", "Cluj", "", "2024-01-01T00:00", "true", "", "vip"]
+        for n in range(5)
+    ])
+    import_customers(salon, text)
+    before = {c.external_id: (c.updated_at, c.first_name, c.tags) for c in session().scalars(select(Customer))}
+    events = count(MembershipEvent)
+    # when
+    text.seek(0)
+    report = import_customers(salon, text)
+    # then
+    assert (report.rows, report.created, report.updated, report.unchanged) == (5, 0, 0, 5)
+    session().expire_all()
+    after = {c.external_id: (c.updated_at, c.first_name, c.tags) for c in session().scalars(select(Customer))}
+    assert after == before
+    assert count(MembershipEvent) == events and standard(salon).member_count == 5
+    assert count(CustomerTag) == 5
+
+
+def test_empty_cells_keep_what_is_stored_and_given_tags_replace_the_old(salon, make_customer):
+    make_customer(salon, "c-1", first_name="Ana", city="Cluj", tags=["vip", "old"])
+    report = import_customers(salon, csv_text(["external_id", "first_name", "city", "tags"], ["c-1", "", "Iasi", "vip;new"]))
+    assert (report.created, report.updated) == (0, 1)
+    ana = customer(salon, "c-1")
+    assert (ana.first_name, ana.city, ana.tags) == ("Ana", "Iasi", ["new", "vip"])
+    assert count(MembershipEvent) == 1  # an update never joins the default group again
+
+
+def test_a_customer_named_twice_gets_both_rows_in_order(salon):
+    report = import_customers(salon, csv_text(
+        ["external_id", "first_name", "city"], ["c-1", "Ana", "Cluj"], ["c-1", "", "Iasi"],
+    ))
+    assert (report.rows, report.created) == (2, 1)
+    ana = customer(salon, "c-1")
+    assert (ana.first_name, ana.city) == ("Ana", "Iasi")
+
+
+@pytest.mark.parametrize("header, row, column, message", [
+    (["external_id", "nickname"], ["c-1", "x"], "nickname", "unknown column"),
+    (["first_name"], ["Ana"], "external_id", "required column missing"),
+    (["external_id", "city", "city"], ["c-1", "a", "b"], "city", "the column appears twice"),
+])
+def test_a_bad_header_is_refused_as_row_1(salon, header, row, column, message):
+    with pytest.raises(ImportFailed) as failure:
+        import_customers(salon, csv_text(header, row))
+    assert failure.value.row == 1 and failure.value.column == column
+    assert message in failure.value.description
+    assert count(Customer) == 0
+
+
+@pytest.mark.parametrize("cells, column, message", [
+    (["", "true"], "external_id", "Missing data for required field."),
+    (["c-1", "yes"], "email_opt_in", "must be true or false"),
+    (["c-1", "true", "1990-02-30"], "birthday", "Not a valid date."),
+    (["c-1", "true", "", "robot"], "gender", "Must be one of"),
+    (["c-1", "true", "", "", "x", "extra"], None, "6 cells, but the header names 5 columns"),
+])
+def test_a_bad_cell_is_named_by_row_and_column(salon, cells, column, message):
+    text = csv_text(["external_id", "email_opt_in", "birthday", "gender", "city"], ["c-0"], cells)
+    with pytest.raises(ImportFailed) as failure:
+        import_customers(salon, text)
+    assert failure.value.row == 3 and failure.value.column == column
+    assert message in failure.value.description
+    assert count(Customer) == 0
+
+
+def test_a_file_that_is_not_csv_or_not_utf8_names_the_row(salon):
+    with pytest.raises(ImportFailed, match="row 3: not valid CSV"):
+        import_customers(salon, io.StringIO('external_id,city\nc-1,Cluj\nc-2,"Iasi\n'))
+    with pytest.raises(ImportFailed, match="row 1: the file is empty"):
+        import_customers(salon, io.StringIO(""))
+    latin1 = io.TextIOWrapper(io.BytesIO("external_id,city\nc-1,Bra\u015fov\n".encode("cp1250")), encoding="utf-8")
+    with pytest.raises(ImportFailed, match="not UTF-8"):
+        import_customers(salon, latin1)
+    assert count(Customer) == 0
+
+
+def test_progress_is_reported_in_rows(salon, small_chunks):
+    seen: list[int] = []
+    import_customers(salon, csv_text(["external_id"], *[[f"c-{n}"] for n in range(5)]), seen.append)
+    assert seen == [2, 4, 5]
+
+
+# activities ---------------------------------------------------------------------------------
+
+ACTIVITY_HEADER = ["external_id", "customer_external_id", "kind", "status", "occurred_at", "amount", "currency",
+                   "location", "channel", "product_ids", "category_ids", "staff"]
+
+
+@pytest.fixture
+def customers(salon, make_customer):
+    for external_id in ("c-1", "c-2", "c-3"):
+        make_customer(salon, external_id)
+    return salon
+
+
+def stored_activity(shop, external_id: str) -> Activity:
+    session().expire_all()
+    return session().scalar(select(Activity).where(Activity.shop_id == shop.id, Activity.external_id == external_id))
+
+
+def test_a_good_activities_file_is_imported(customers):
+    report = import_activities(customers, csv_text(
+        ACTIVITY_HEADER,
+        ["a-1", "c-1", "appointment", "completed", "2024-06-01T09:30", "120.5", "EUR", "Centre", "online",
+         "p1;p2", "hair", "ioana"],
+        ["a-2", "c-2", "", "", "2024-06-02T10:00:00+00:00", "", "", "", "", "", "", ""],
+    ))
+    assert (report.rows, report.created) == (2, 2)
+    first = stored_activity(customers, "a-1")
+    assert (first.kind, first.status, first.amount_milli, first.currency, first.location, first.channel) == (
+        "appointment", "completed", 120500, "EUR", "Centre", "online")
+    assert first.occurred_at == datetime(2024, 6, 1, 6, 30, tzinfo=timezone.utc)  # 09:30 in Bucharest (UTC+3, summer)
+    assert (first.item_values("product"), first.item_values("category"), first.item_values("staff")) == (
+        ["p1", "p2"], ["hair"], ["ioana"])
+    second = stored_activity(customers, "a-2")
+    assert (second.kind, second.status, second.amount_milli, second.channel, second.items) == (
+        "order", "completed", 0, "offline", [])
+
+
+def test_an_activity_import_refreshes_the_groups_once(customers):
+    # given: one visit yesterday makes c-1 a first-visit follow-up
+    yesterday = (utcnow() - timedelta(days=1)).isoformat()
+    # when
+    report = import_activities(customers, csv_text(["external_id", "customer_external_id", "occurred_at"],
+                                                   ["a-1", "c-1", yesterday]))
+    # then
+    assert {change.key: change.added for change in report.group_changes}["first-visit-follow-ups"] == 1
+    assert "first-visit-follow-ups" in group_keys(customers, customer(customers, "c-1"))
+    assert customer(customers, "c-1").rfm_tier != "prospect"
+
+
+def test_without_refresh_the_groups_wait_for_the_next_one(customers):
+    yesterday = (utcnow() - timedelta(days=1)).isoformat()
+    report = import_activities(customers, csv_text(["external_id", "customer_external_id", "occurred_at"],
+                                                   ["a-1", "c-1", yesterday]), refresh=False)
+    assert report.group_changes == []
+    assert group_keys(customers, customer(customers, "c-1")) == ["standard"]
+
+
+def test_an_activity_for_an_unknown_customer_names_its_row_and_stores_nothing(customers, small_chunks):
+    rows = [[f"a-{n}", "c-1", "2024-06-01T10:00"] for n in range(6)]
+    rows[4][1] = "c-404"
+    with pytest.raises(ImportFailed) as failure:
+        import_activities(customers, csv_text(["external_id", "customer_external_id", "occurred_at"], *rows))
+    assert (failure.value.row, failure.value.column) == (6, "customer_external_id")
+    assert "no customer 'c-404'" in failure.value.description
+    assert count(Activity) == 0 and count(ActivityItem) == 0
+
+
+def test_the_first_bad_row_wins_even_when_only_the_database_can_see_it(customers):
+    # row 2's customer is unknown (found in SQL); row 3's time is bad (found in Python first)
+    with pytest.raises(ImportFailed) as failure:
+        import_activities(customers, csv_text(["external_id", "customer_external_id", "occurred_at"],
+                                              ["a-1", "c-404", "2024-06-01T10:00"], ["a-2", "c-1", "yesterday"]))
+    assert failure.value.row == 2 and failure.value.column == "customer_external_id"
+
+
+@pytest.mark.parametrize("cells, column, message", [
+    (["a-1", "c-1", "2024-06-31T10:00", "1"], "occurred_at", "Not a valid datetime."),
+    (["a-1", "c-1", "", "1"], "occurred_at", "Missing data for required field."),
+    (["a-1", "c-1", "2024-06-01T10:00", "1.2345"], "amount", "at most 3 decimals"),
+    (["a-1", "c-1", "2024-06-01T10:00", "1", "USD"], "currency", "this shop counts in EUR, not USD"),
+    (["a-1", "c-1", "2024-06-01T10:00", "1", "", "visit"], "kind", "Must be one of"),
+])
+def test_a_bad_activity_cell_is_named(customers, cells, column, message):
+    header = ["external_id", "customer_external_id", "occurred_at", "amount", "currency", "kind"]
+    with pytest.raises(ImportFailed) as failure:
+        import_activities(customers, csv_text(header, cells))
+    assert (failure.value.row, failure.value.column) == (2, column)
+    assert message in failure.value.description
+
+
+def test_an_activities_file_needs_its_required_columns(customers):
+    for header in (["external_id", "occurred_at"], ["customer_external_id", "occurred_at"],
+                   ["external_id", "customer_external_id"]):
+        with pytest.raises(ImportFailed, match="row 1, column .*: required column missing"):
+            import_activities(customers, csv_text(header, ["x", "y"]))
+
+
+def test_reimporting_activities_changes_nothing_and_a_changed_row_replaces_the_activity(customers, small_chunks):
+    rows = [[f"a-{n}", f"c-{n % 3 + 1}", "order", "booked", f"2030-01-0{n + 1}T10:00", "10", "p1;p2"] for n in range(5)]
+    header = ["external_id", "customer_external_id", "kind", "status", "occurred_at", "amount", "product_ids"]
+    import_activities(customers, csv_text(header, *rows), refresh=False)
+    stamps = dict(session().execute(select(Activity.external_id, Activity.updated_at)).all())
+    items = count(ActivityItem)
+    # when: the same file again
+    report = import_activities(customers, csv_text(header, *rows), refresh=False)
+    # then
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 5)
+    session().expire_all()
+    assert dict(session().execute(select(Activity.external_id, Activity.updated_at)).all()) == stamps
+    assert count(ActivityItem) == items == 10
+    # when: one activity is completed, moved to another customer, and loses a product
+    rows[2][1:] = ["c-2", "order", "completed", "2030-01-03T10:00", "12.5", "p2"]
+    report = import_activities(customers, csv_text(header, *rows), refresh=False)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 4)
+    changed = stored_activity(customers, "a-2")
+    assert (changed.status, changed.amount_milli, changed.customer_id, changed.item_values("product")) == (
+        "completed", 12500, customer(customers, "c-2").id, ["p2"])
+    assert count(ActivityItem) == 9
+
+
+def test_an_activity_named_twice_keeps_its_last_row(customers, small_chunks):
+    header = ["external_id", "customer_external_id", "status", "occurred_at", "product_ids"]
+    report = import_activities(customers, csv_text(
+        header, ["a-1", "c-1", "booked", "2030-01-01T10:00", "p1"], ["a-1", "c-1", "cancelled", "2030-01-01T10:00", "p2"],
+        ["a-2", "c-1", "booked", "2030-01-01T10:00", ""], ["a-1", "c-3", "completed", "2020-01-01T10:00", "p3"],
+    ), refresh=False)
+    assert report.rows == 4 and count(Activity) == 2
+    last = stored_activity(customers, "a-1")
+    assert (last.status, last.customer_id, last.item_values("product")) == ("completed", customer(customers, "c-3").id, ["p3"])
+
+
+# the schemas stay the one definition of a valid row ---------------------------------------------
+
+GOOD_AND_BAD = {
+    "customers": (CustomerInSchema, CUSTOMER_HEADER, [
+        ["c-1", "Ana", "Pop", "ana@example.com", "+4070", "female", "1990-02-28", "Cluj", "A1", "2024-03-01T10:00", "true", "false", "vip;x"],
+        ["c-2", "", "", "", "", "", "", "", "", "", "", "", ""],
+        ["c-3", "A" * 129, "", "", "", "", "", "", "", "", "", "", ""],
+        ["c-4", "", "", "ana@", "", "", "", "", "", "", "", "", ""],
+        ["c-5", "", "", "", "1" * 33, "robot", "", "", "", "", "", "", ""],
+        ["c-6", "", "", "", "", "", "31.12.1990", "", "", "", "", "", ""],
+        ["c-7", "", "", "", "", "", "", "", "", "not a time", "", "", ""],
+        ["c-8", "", "", "", "", "", "", "", "", "", "", "", "a;" + "t" * 65],
+        ["", "", "", "", "", "", "", "", "", "", "", "", ""],
+    ]),
+    "activities": (ActivityInSchema, ACTIVITY_HEADER, [
+        ["a-1", "c-1", "appointment", "no_show", "2024-06-01T09:30", "12.345", "EUR", "Centre", "online", "p1;p2", "", "s"],
+        ["a-2", "c-1", "", "", "2024-06-01T09:30+05:00", "", "", "", "", "", "", ""],
+        ["a-3", "c-1", "order", "lost", "2024-06-01", "1", "", "", "", "", "", ""],
+        ["a-4", "c-1", "", "", "2024-06-01T09:30", "-1", "", "", "", "", "", ""],
+        ["a-5", "c-1", "", "", "2024-06-01T09:30", "1", "EURO", "", "", "", "", ""],
+        ["a-6", "c-1", "", "", "2024-06-01T09:30", "1", "", "", "bike", "", "", ""],
+        ["a-7", "", "", "", "2024-06-01T09:30", "1", "", "", "", "", "", ""],
+    ]),
+}
+
+
+@pytest.mark.parametrize("kind", GOOD_AND_BAD)
+@pytest.mark.parametrize("whole_rows", [False, True])
+def test_the_fast_row_loader_agrees_with_schema_load(kind, whole_rows):
+    from zoneinfo import ZoneInfo
+
+    schema_class, header, rows = GOOD_AND_BAD[kind]
+    loader = RowLoader(schema_class(), header, ZoneInfo(BUCHAREST))
+    loader.whole_rows = whole_rows
+    for _ in range(2):  # the second pass answers from the loader's remembered cells
+        for number, cells in enumerate(rows, start=2):
+            try:
+                expected = schema_class().load(loader.converted(number, cells))
+            except ValidationError as error:  # the first bad column, in the file's order
+                column = next(name for name in header if name in error.messages)
+                expected = (column, first_message(error.messages[column]))
+            try:
+                got = loader.load(number, cells)
+            except ImportFailed as failure:
+                got = (failure.column, failure.message)
+            assert got == expected, (kind, cells)
+
+
+def first_message(messages) -> str:
+    if isinstance(messages, dict):  # a bad item of a list
+        index, inner = next(iter(messages.items()))
+        return f"item {index + 1}: {first_message(inner)}"
+    return messages[0]
