@@ -1,0 +1,240 @@
+"""The Customers page: search, each filter on a hand-made population, sorting, numbered pages,
+bad filters shown by their field, tenancy and escaping."""
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from plugin.db import session
+from plugin.models import Delivery
+from plugin.models._columns import utcnow
+from plugin.services import activities, groups, members
+
+ADMIN = "/admin/crm/groups"
+PAGE = f"{ADMIN}/customers/"
+
+
+def listed(page: str) -> list[str]:
+    return re.findall(r'<tr data-customer="([^"]*)"', page)
+
+
+def total(page: str) -> int:
+    return int(re.search(r'id="customer-total">([\d,]+)<', page).group(1).replace(",", ""))
+
+
+def field_error(page: str, field: str) -> str:
+    found = re.search(rf'<div class="cg-field-error" id="{field}-error">(.*?)</div>', page, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).strip() if found else ""
+
+
+def days_ago(days: float) -> str:
+    return (utcnow() - timedelta(days=days)).isoformat()
+
+
+@pytest.fixture
+def signed_in(shop, admin):
+    admin.login(shop.shop)
+    return shop.shop
+
+
+@pytest.fixture
+def population(signed_in, make_customer, make_group):
+    """ana: 3 visits (5, 40, 400 days ago; Mall, Centre; one online), 150.00, female, birthday in 3 days,
+    tag vip, got the spring campaign. bob: 1 visit 100 days ago at Centre, 20.00, male, birthday in 60
+    days. cora: no visits, tag press. dan: 6 visits in the last week at the Airport, 600.00, tag vip, in Club."""
+    shop = signed_in
+    make_customer(shop, "ana", first_name="Ana", last_name="Pop", gender="female", email="ana@example.com",
+                  phone="+40722111222", card_number="CARD-1", tags=["vip"], birthday=birthday_in(3))
+    make_customer(shop, "bob", first_name="Bob", last_name="Ionescu", gender="male", birthday=birthday_in(60))
+    make_customer(shop, "cora", first_name="Cora", last_name="Marin", gender="other", tags=["press"])
+    make_customer(shop, "dan", first_name="Dan", last_name="Stan", tags=["vip"])
+    for number, (days, location, channel) in enumerate([(5, "Mall", "online"), (40, "Centre", "offline"),
+                                                        (400, "Mall", "offline")]):
+        _visit(shop, "ana", number, days, "50.00", location, channel)
+    _visit(shop, "bob", 0, 100, "20.00", "Centre")
+    for number in range(6):
+        _visit(shop, "dan", number, 1 + number * .5, "100.00", "Airport")
+    _visit(shop, "cora", 0, 3, "80.00", "Mall", status="cancelled")  # never counts
+    ana = groups_customer(shop, "ana")
+    session().add(Delivery(shop_id=shop.id, customer_id=ana.id, campaign="spring", channel="email", sent_at=utcnow() - timedelta(days=2)))
+    club = make_group(shop, "Club")
+    members.add_members(shop, club, [groups_customer(shop, "dan").id], source="manual")
+    session().commit()
+    return shop
+
+
+def birthday_in(days: int) -> date:
+    """A 1990 birthday ``days`` from today (a day either side of 29 February, which 1990 lacks)."""
+    day = date.today() + timedelta(days=days)
+    if (day.month, day.day) == (2, 29):
+        day -= timedelta(days=1)
+    return day.replace(year=1990)
+
+
+def groups_customer(shop, external_id):
+    from plugin.services import customers
+    return customers.get_customer(shop, external_id)
+
+
+def _visit(shop, customer: str, number: int, days: float, amount: str, location: str, channel: str = "offline",
+           status: str = "completed") -> None:
+    activities.record_activity(shop, {
+        "external_id": f"{customer}-{number}", "customer_external_id": customer, "kind": "appointment",
+        "status": status, "occurred_at": utcnow() - timedelta(days=days), "amount": amount,
+        "location": location, "channel": channel,
+    })
+    session().commit()
+
+
+# ---- filters ------------------------------------------------------------------------------
+
+def test_without_filters_everyone_is_listed_by_name(client, population):
+    page = client.get(PAGE).text
+    assert listed(page) == ["bob", "cora", "ana", "dan"]  # Ionescu, Marin, Pop, Stan
+    assert total(page) == 4
+    row = re.search(r'<tr data-customer="ana">.*?</tr>', page, re.S).group(0)
+    for shown in ("Ana Pop", "+40722111222", "ana@example.com", "150.00", "CARD-1", ">3<"):
+        assert shown in row
+    assert "high value" in row or "regular" in row or "potential" in row
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({"visited_from": -50, "visited_to": -30}, ["ana"]),
+    ({"visited_from": -10}, ["ana", "dan"]),
+    ({"absent_from": -10, "absent_to": 0}, ["bob", "cora"]),
+    ({"absent_to": -200}, ["bob", "cora", "dan"]),
+    ({"spent_min": "100"}, ["ana", "dan"]),
+    ({"spent_max": "100"}, ["bob", "cora"]),
+    ({"spent_min": "100", "spent_max": "200"}, ["ana"]),
+    ({"visits_min": "3"}, ["ana", "dan"]),
+    ({"visits_max": "1"}, ["bob", "cora"]),
+    ({"gender": "female"}, ["ana"]),
+    ({"locations": "Airport, Mall"}, ["ana", "dan"]),
+    ({"locations": "Centre"}, ["bob", "ana"]),
+    ({"online": "y"}, ["ana"]),
+    ({"birthday_days": "7"}, ["ana"]),
+    ({"campaign": "spring"}, ["ana"]),
+    ({"campaign": "*"}, ["ana"]),
+    ({"campaign": "autumn"}, []),
+    ({"group": "club"}, ["dan"]),
+    ({"tags": "vip"}, ["ana", "dan"]),
+    ({"tags": "press, nobody"}, ["cora"]),
+    ({"q": "pop"}, ["ana"]),
+    ({"q": "CARD-1"}, ["ana"]),
+    ({"tags": "vip", "visits_min": "4"}, ["dan"]),
+])
+def test_each_filter_narrows_the_list(client, population, args, expected):
+    today = date.today()
+    query = {name: (today + timedelta(days=value)).isoformat() if isinstance(value, int) else value
+             for name, value in args.items()}
+    page = client.get(PAGE, query_string=query).text
+    assert listed(page) == expected
+    assert total(page) == len(expected)
+
+
+def test_the_filters_compile_to_one_condition_that_can_become_a_segment(client, population):
+    page = html.unescape(client.get(PAGE, query_string={"visits_min": "3", "locations": "Mall"}).text)
+    assert re.search(r'id="filter-words">Past visits ≥ 3 and At least one past visit at Mall</p>', page)
+    link = re.search(r'href="([^"]*segments/new[^"]*)"', page).group(1)
+    condition = json.loads(parse_qs(urlsplit(link).query)["condition"][0])
+    assert condition == {"all": [{"metric": "past_count", "op": ">=", "value": 3},
+                                 {"metric": "past_count", "location": "Mall", "op": ">=", "value": 1}]}
+
+
+@pytest.mark.parametrize("args, field, message", [
+    ({"visits_min": "many"}, "visits_min", "must be a whole number"),
+    ({"spent_min": "1.2345"}, "spent_min", "at most 3 decimals"),
+    ({"spent_max": "lots"}, "spent_max", "is not an amount"),
+    ({"visited_from": "2026-13-01"}, "visited_from", "must be a date"),
+    ({"absent_from": "2026-03-01", "absent_to": "2026-01-01"}, "absent_to", "must not be before from"),
+    ({"birthday_days": "-1"}, "birthday_days", "must be a whole number"),
+])
+def test_a_bad_filter_is_shown_under_its_field(client, population, args, field, message):
+    response = client.get(PAGE, query_string={"visits_max": "x", **args})
+    assert response.status_code == 422
+    assert message in field_error(response.text, field)
+    assert "must be a whole number" in field_error(response.text, "visits_max")  # every bad filter at once
+    assert listed(response.text) == []
+
+
+# ---- sorting and pages ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("sort, expected", [
+    ("name", ["bob", "cora", "ana", "dan"]),
+    ("-name", ["dan", "ana", "cora", "bob"]),
+    ("-spent", ["dan", "ana", "bob", "cora"]),
+    ("spent", ["cora", "bob", "ana", "dan"]),
+    ("visits", ["cora", "bob", "ana", "dan"]),
+    ("-visits", ["dan", "ana", "bob", "cora"]),
+])
+def test_sorting(client, population, sort, expected):
+    assert listed(client.get(PAGE, query_string={"sort": sort}).text) == expected
+
+
+@pytest.mark.parametrize("sort, expected", [("-last_visit", ["dan", "ana", "bob"]), ("last_visit", ["bob", "ana", "dan"])])
+def test_sorting_by_last_visit(client, population, sort, expected):
+    assert listed(client.get(PAGE, query_string={"sort": sort, "visits_min": "1"}).text) == expected
+
+
+def test_column_headers_sort_and_keep_the_filters(client, population):
+    page = html.unescape(client.get(PAGE, query_string={"tags": "vip"}).text)
+    spent = re.search(r'<a class="cg-sort" href="([^"]+)">Spent', page).group(1)
+    assert parse_qs(urlsplit(spent).query) == {"tags": ["vip"], "sort": ["-spent"]}
+    assert listed(client.get(spent).text) == ["dan", "ana"]
+
+
+def test_numbered_pages(client, population, make_customer):
+    for number in range(7):
+        make_customer(population, f"extra-{number}", first_name="Zed", last_name=f"Zz{number}")
+    # when: 11 customers, 3 a page
+    first = client.get(PAGE, query_string={"per_page": "3"}).text
+    third = html.unescape(client.get(PAGE, query_string={"per_page": "3", "page": "3"}).text)
+    last = client.get(PAGE, query_string={"per_page": "3", "page": "4"}).text
+    # then
+    assert listed(first) == ["bob", "cora", "ana"] and total(first) == 11
+    assert listed(third) == ["extra-2", "extra-3", "extra-4"]
+    assert listed(last) == ["extra-5", "extra-6"]
+    assert re.search(r'<span class="cg-page" aria-current="page">3</span>', third)
+    links = re.findall(r'<a class="cg-page"[^>]*href="([^"]+)"', third)
+    assert [parse_qs(urlsplit(link).query)["page"] for link in links] == [["2"], ["1"], ["2"], ["4"], ["4"]]
+    assert all(parse_qs(urlsplit(link).query)["per_page"] == ["3"] for link in links)
+    assert listed(client.get(PAGE, query_string={"per_page": "3", "page": "9"}).text) == []
+
+
+# ---- tenancy and escaping ------------------------------------------------------------------
+
+def test_only_ones_own_customers_and_groups(client, population, make_shop, make_customer, make_group):
+    other = make_shop("Shop B").shop
+    make_customer(other, "stranger", first_name="Ana", last_name="Pop", tags=["vip"])
+    make_group(other, "Secret")
+    assert "stranger" not in listed(client.get(PAGE, query_string={"q": "ana"}).text)
+    assert listed(client.get(PAGE, query_string={"tags": "vip"}).text) == ["ana", "dan"]
+    assert client.get(PAGE, query_string={"group": "secret"}).status_code == 404
+    assert "Secret" not in client.get(PAGE).text
+
+
+def test_customers_are_shown_as_text(client, signed_in, make_customer):
+    make_customer(signed_in, "<b>x</b>", first_name="<script>alert(1)</script>", email="a@example.com")
+    page = client.get(PAGE, query_string={"q": "<script>", "locations": "<i>Mall</i>"}).text
+    assert "<script>alert" not in page and "<i>Mall" not in page and "<b>x" not in page
+    assert "&lt;i&gt;Mall&lt;/i&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(PAGE).text
+
+
+def test_the_customers_page_needs_an_admin_session(client, shop):
+    response = client.get(PAGE)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("page, pages, shown", [
+    (1, 1, [1]), (1, 3, [1, 2, 3]), (6, 20, [1, None, 4, 5, 6, 7, 8, None, 20]), (20, 20, [1, None, 18, 19, 20]),
+    (3, 20, [1, 2, 3, 4, 5, None, 20]),
+])
+def test_page_numbers_keep_the_ends_and_two_either_side(page, pages, shown):
+    from admin_ui.customer_views import page_numbers
+    assert page_numbers(page, pages) == shown
