@@ -523,3 +523,24 @@ def test_what_admins_and_customers_type_is_shown_as_text(client, signed_in, make
     assert preview_count(preview_page) == 1
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[1]
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[1]
+
+
+# ---- CSRF ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/segments/new", "/lapsing-regulars/condition"])
+def test_a_builder_post_without_the_csrf_token_is_refused(database_url, shop, path):
+    from examples.demo_shop import create_app
+
+    protected = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": True,
+                            "SERVER_NAME": "shop.test"})
+    before = dynamic_groups(shop.shop)
+    with protected.test_client() as client:
+        with client.session_transaction() as host_session:
+            host_session["demo_admin"] = {"email": "admin@demo.shop", "shop_id": shop.shop.id}
+        assert client.post(ADMIN + path, data=two_rows(action="save", name="Forged")).status_code == 400
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(ADMIN + path).text).group(1)
+        assert client.post(ADMIN + path, data=two_rows(action="save", name="Forged", csrf_token=token)).status_code == 302
+    with protected.app_context():
+        protected.extensions["sqlalchemy"].engine.dispose()
+    session().expire_all()
+    assert dynamic_groups(shop.shop) != before
