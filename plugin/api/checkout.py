@@ -1,12 +1,13 @@
 """``/checkout/evaluate``: the storefront's hot path, a cart in and the customer's prices out."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import g, jsonify, request
 
+from ..models import Shop
 from ..rule_schemas import CheckoutCartSchema, PricedCartSchema
 from ..services import checkout
 from . import api_blueprint
-from .auth import current_shop
+from .auth import SHOP_READERS, current_shop
 from .rest import arguments, response
 
 
@@ -14,4 +15,22 @@ from .rest import arguments, response
 @response(PricedCartSchema(), description="the cart priced for the customer's groups now")
 @arguments(CheckoutCartSchema(), raw=True)
 def evaluate(cart):
-    return jsonify(checkout.evaluate_checkout(current_shop(), cart).to_json())
+    priced = checkout.evaluate_checkout(current_shop(), cart, shopper=g.get("customer_groups_shopper"))
+    return jsonify(priced.to_json())
+
+
+def _shop_and_shopper(api_key: str) -> Shop | None:
+    """Authentication for this endpoint: the key's shop and the shopper's groups in one query.
+    The body is only peeked at here; the view validates it (and a bad customer id is refused there)."""
+    body = request.get_json(silent=True)
+    customer_id = body.get("customer_id") if isinstance(body, dict) else None
+    customer_id = customer_id if isinstance(customer_id, str) else None
+    found = checkout.shop_and_groups_for_api_key(api_key, customer_id)
+    if found is None:
+        return None
+    shop, groups = found
+    g.customer_groups_shopper = (customer_id, groups)
+    return shop
+
+
+SHOP_READERS[f"{api_blueprint.name}.{evaluate.__name__}"] = _shop_and_shopper

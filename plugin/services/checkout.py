@@ -12,6 +12,7 @@ from ..errors import ValidationFailed
 from ..models import Customer, Group, Membership, PricingRule, Shop
 from ..models.group import GUESTS_KEY
 from ..signals import prices_evaluated
+from .shops import api_key_shop_query
 
 #: shop id -> (rules revision, compiled ruleset). A process compiles a shop's rules once per
 #: revision; any rule change writes a new revision, so a stale ruleset is never used.
@@ -39,19 +40,52 @@ def groups_of_shopper(shop: Shop, customer_id: str | None) -> list[str]:
         .outerjoin(Group, Group.id == Membership.group_id)
         .where(Customer.shop_id == shop.id, Customer.external_id == customer_id)
     ).all()
+    return _shopper_groups(rows)
+
+
+def shop_and_groups_for_api_key(api_key: str, customer_id: str | None) -> tuple[Shop, list[str]] | None:
+    """The key's shop and the customer's group keys now, in one query: the checkout's
+    authentication and its read together, one round trip. None for an unknown or revoked key."""
+    query = api_key_shop_query(api_key)
+    if customer_id is None:
+        shop = session().scalar(query)
+        return None if shop is None else (shop, [GUESTS_KEY])
+    rows = session().execute(
+        query.add_columns(Customer.id, Group.key)
+        .outerjoin(Customer, (Customer.shop_id == Shop.id) & (Customer.external_id == customer_id))
+        .outerjoin(Membership, Membership.customer_id == Customer.id)
+        .outerjoin(Group, Group.id == Membership.group_id)
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], _shopper_groups([(found, key) for _, found, key in rows if found is not None])
+
+
+def _shopper_groups(rows: Sequence[tuple[int, str | None]]) -> list[str]:
+    """Rows of (customer id, group key or None): none at all is an unknown customer, a guest."""
     if not rows:
         return [GUESTS_KEY]
     return sorted(key for _, key in rows if key is not None)
 
 
-def evaluate_checkout(shop: Shop, document: Mapping[str, Any]) -> engine.PricedCart:
-    """The storefront's call: a cart with ``customer_id`` (or none, for a guest)."""
+def evaluate_checkout(
+    shop: Shop, document: Mapping[str, Any], *, shopper: tuple[str | None, list[str]] | None = None,
+) -> engine.PricedCart:
+    """The storefront's call: a cart with ``customer_id`` (or none, for a guest).
+
+    ``shopper``: a customer id and their groups, when the caller read them with the shop (see
+    ``shop_and_groups_for_api_key``); used only if it is this cart's customer id.
+    """
     document = dict(document)
     if "groups" in document:
         raise ValidationFailed.on("groups", "send customer_id: the plugin knows each customer's groups")
     customer_id = _customer_id(document.pop("customer_id", None))
     cart = parse_cart(shop, document)
-    priced = engine.evaluate(ruleset_for(shop), cart, groups_of_shopper(shop, customer_id))
+    if shopper is not None and shopper[0] == customer_id:
+        groups = shopper[1]
+    else:
+        groups = groups_of_shopper(shop, customer_id)
+    priced = engine.evaluate(ruleset_for(shop), cart, groups)
     prices_evaluated.send(shop.id, priced=priced)
     return priced
 

@@ -6,7 +6,7 @@ import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..db import session
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -51,7 +51,13 @@ def issue_api_key(shop: Shop) -> str:
 
 
 def shop_for_api_key(api_key: str) -> Shop | None:
-    return session().scalar(
+    return session().scalar(api_key_shop_query(api_key))
+
+
+def api_key_shop_query(api_key: str) -> Select[tuple[Shop]]:
+    """The shop of a valid (known, not revoked) key; a caller may join more onto it, to read
+    what it needs in the same round trip."""
+    return (
         select(Shop).join(ApiKey, ApiKey.shop_id == Shop.id)
         .where(ApiKey.key_hash == hash_key(api_key), ApiKey.revoked_at.is_(None))
     )
