@@ -1,0 +1,109 @@
+"""The customers of a group or of a condition, page by page, as rows of the customers CSV format."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, Union
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..db import session
+from ..errors import Conflict
+from ..models import Customer, CustomerTag, Group, Membership, Shop
+from ..models._columns import utcnow
+from ..schemas import CustomerInSchema
+from ..segments.clock import ShopClock
+from ..segments.compiler import matching_customers
+from ..services.groups import get_group, valid_condition
+
+#: The columns of the customers CSV (SPEC §5), in the schema's order: an export imports again.
+COLUMNS = tuple(field.data_key or name for name, field in CustomerInSchema().load_fields.items())
+#: Customers read per round trip.
+PAGE = 1000
+
+#: What to export: a group's key, or a SPEC §3 condition (the customers page's filters).
+Source = Union[str, dict]
+
+
+def resolve(shop: Shop, source: Source) -> Group | dict:
+    """The group, or the checked condition; refuses what cannot be exported before any work starts."""
+    if isinstance(source, dict):
+        valid_condition(source)
+        return source
+    group = get_group(shop, source)
+    if group.builtin:
+        raise Conflict(f"{group.name} is built in and has no stored members.")
+    return group
+
+
+def member_external_ids(group: Group) -> Iterator[str]:
+    """The group's members' external ids in customer-id order, a keyset page at a time."""
+    for page in _member_id_pages(group):
+        yield from session().scalars(
+            select(Customer.external_id).where(Customer.id.in_(page)).order_by(Customer.id)
+        )
+
+
+def customer_rows(shop: Shop, source: Source, *, now: datetime | None = None) -> Iterator[list[str]]:
+    """Each customer of ``source`` as a row under ``COLUMNS``, streamed."""
+    target = resolve(shop, source)
+    if isinstance(target, Group):
+        pages = _member_id_pages(target)
+    else:
+        pages = _matching_id_pages(shop, target, now or utcnow())
+    zone = ZoneInfo(shop.timezone)
+    for ids in pages:
+        yield from _rows(ids, zone)
+
+
+def _member_id_pages(group: Group) -> Iterator[list[int]]:
+    # The page is cut from the membership key alone (see ``members.page_of_members``).
+    after = -1
+    while True:
+        ids = list(session().scalars(
+            select(Membership.customer_id)
+            .where(Membership.group_id == group.id, Membership.customer_id > after)
+            .order_by(Membership.customer_id).limit(PAGE)
+        ))
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def _matching_id_pages(shop: Shop, condition: dict, now: datetime) -> Iterator[list[int]]:
+    """One evaluation of the condition, its ids streamed (a server-side cursor on PostgreSQL)."""
+    matching = matching_customers(valid_condition(condition), shop.id, ShopClock.at(now, shop.timezone)).subquery()
+    result = session().execute(
+        select(matching.c.customer_id).order_by(matching.c.customer_id).execution_options(yield_per=PAGE)
+    )
+    for partition in result.partitions():
+        yield [row[0] for row in partition]
+
+
+def _rows(ids: list[int], zone: ZoneInfo) -> Iterator[list[str]]:
+    tags: dict[int, list[str]] = {}
+    for customer_id, tag in session().execute(
+        select(CustomerTag.customer_id, CustomerTag.tag).where(CustomerTag.customer_id.in_(ids))
+        .order_by(CustomerTag.customer_id, CustomerTag.tag)
+    ):
+        tags.setdefault(customer_id, []).append(tag)
+    columns = [getattr(Customer, name) for name in COLUMNS if name != "tags"]
+    for customer_id, *values in session().execute(
+        select(Customer.id, *columns).where(Customer.id.in_(ids)).order_by(Customer.id)
+    ):
+        yield [_text(value, zone) for value in values] + [";".join(tags.get(customer_id, ()))]
+
+
+def _text(value: Any, zone: ZoneInfo) -> str:
+    """A value as the import reads it back: ISO 8601 times in the shop's timezone, true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

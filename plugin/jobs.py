@@ -1,0 +1,162 @@
+"""Background jobs: on rq when ``CUSTOMER_GROUPS_REDIS_URL`` is set, else at once, in process.
+
+A job is a module-level function and plain arguments (ids, strings, dicts). rq workers run
+outside any request, so every job is wrapped in ``run_job``, which builds the host app from
+``CUSTOMER_GROUPS_APP_FACTORY`` (``module:callable``; one app per worker process), opens an app
+context, runs the function, and commits (or rolls back when it raises). In process, the same
+happens in a fresh app context of the current app, so a job never shares the caller's session.
+
+Production runs ``rq worker --with-scheduler customer-groups`` next to the web app (same code,
+same environment), and ``flask customer-groups schedule-refresh --every 3600`` once.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, get_current_job
+from sqlalchemy import select
+
+from .db import session
+from .errors import Conflict
+from .models import Shop
+from .models._columns import utcnow
+
+#: The rq queue the plugin's jobs go to (the worker listens on it).
+QUEUE_NAME = "customer-groups"
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(function: Callable[..., Any], *args: Any, queue_name: str | None = None) -> str:
+    """Run ``function(*args)`` in the background; returns the job id.
+
+    Without a Redis URL the job runs now, in process, before this returns; either way the
+    caller never sees the job's exception (it is logged, and rq keeps failed jobs).
+    """
+    path = function_path(function)
+    url = current_app.config["CUSTOMER_GROUPS_REDIS_URL"]
+    if not url:
+        job_id = uuid.uuid4().hex
+        try:
+            _run_in_context(current_app._get_current_object(), path, args)
+        except Exception:
+            log.exception("customer-groups job %s (%s) failed", job_id, path)
+        return job_id
+    job = queue(queue_name).enqueue(
+        run_job, current_app.config["CUSTOMER_GROUPS_APP_FACTORY"], path, *args,
+        job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"], description=f"customer-groups {path}",
+    )
+    return job.id
+
+
+def queue(name: str | None = None) -> Queue:
+    """The rq queue on the configured Redis; inside a job, the queue that job came from."""
+    if name is None:
+        job = get_current_job()
+        name = job.origin if job is not None else QUEUE_NAME
+    return Queue(name, connection=Redis.from_url(current_app.config["CUSTOMER_GROUPS_REDIS_URL"]))
+
+
+def run_job(factory: str, path: str, *args: Any) -> Any:
+    """What an rq worker runs: the job in an app context of the host app."""
+    return _run_in_context(host_app(factory), path, args)
+
+
+@lru_cache(maxsize=4)
+def host_app(factory: str) -> Flask:
+    """The app built by ``module:callable`` (or ``module:app`` naming an app), once per process."""
+    target = _resolve(factory)
+    app = target if isinstance(target, Flask) else target()
+    app.config["CUSTOMER_GROUPS_APP_FACTORY"] = factory  # jobs this app queues are built the same way
+    return app
+
+
+def function_path(function: Callable[..., Any]) -> str:
+    path = f"{function.__module__}:{function.__qualname__}"
+    if "<" in path or _resolve(path) is not function:
+        raise ValueError(f"{path} is not a module-level function; a job must be importable by name")
+    return path
+
+
+def _run_in_context(app: Flask, path: str, args: tuple) -> Any:
+    with app.app_context():
+        try:
+            result = _resolve(path)(*args)
+            session().commit()
+            return result
+        except BaseException:
+            session().rollback()
+            raise
+
+
+def _resolve(path: str) -> Any:
+    module, _, name = path.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+# The jobs the plugin runs ------------------------------------------------------------------
+
+def refresh_job(shop_id: int, now: str | None = None) -> list[tuple[str, int, int]]:
+    """A full refresh of one shop (RFM, then every dynamic group) as of ``now`` (ISO 8601) or now."""
+    from .segments.refresh import refresh_shop
+
+    shop = session().get(Shop, shop_id)
+    if shop is None:  # deleted since the job was queued
+        return []
+    changes = refresh_shop(shop, datetime.fromisoformat(now) if now else utcnow())
+    return [(change.key, change.added, change.removed) for change in changes]
+
+
+def scheduled_refresh(every: int) -> list[str]:
+    """Queue a refresh of every shop, then come back in ``every`` seconds (rq ``enqueue_in``;
+    the worker must run ``--with-scheduler``). Returns the refresh jobs' ids."""
+    job_ids = [enqueue(refresh_job, shop_id) for shop_id in session().scalars(select(Shop.id).order_by(Shop.id))]
+    if current_app.config["CUSTOMER_GROUPS_REDIS_URL"]:
+        queue().enqueue_in(
+            timedelta(seconds=every), run_job, current_app.config["CUSTOMER_GROUPS_APP_FACTORY"],
+            function_path(scheduled_refresh), every,
+            job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"],
+            description=f"customer-groups refresh every {every}s",
+        )
+    return job_ids
+
+
+def schedule_refresh(every: int, *, replace: bool = False, queue_name: str | None = None) -> tuple[str, list[str]]:
+    """Start the refresh-every-``every``-seconds chain on rq; returns its first job's id and the
+    ids of the chain's jobs it cancelled (``replace``). Refuses a second chain."""
+    target = queue(queue_name)
+    existing = scheduled_refresh_jobs(target)
+    if existing and not replace:
+        raise Conflict(
+            f"a scheduled refresh is queued already (job {existing[0].id}); pass --replace to start over"
+        )
+    for job in existing:
+        job.cancel()
+        job.delete()
+    job = target.enqueue(
+        run_job, current_app.config["CUSTOMER_GROUPS_APP_FACTORY"], function_path(scheduled_refresh), every,
+        job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"],
+        description=f"customer-groups refresh every {every}s",
+    )
+    return job.id, [job.id for job in existing]
+
+
+def scheduled_refresh_jobs(target: Queue) -> list:
+    """The chain's jobs waiting on ``target``: queued now, or scheduled for later."""
+    wanted = function_path(scheduled_refresh)
+    ids = list(target.get_job_ids()) + list(target.scheduled_job_registry.get_job_ids())
+    jobs = [target.fetch_job(job_id) for job_id in ids]
+    runner = f"{run_job.__module__}.{run_job.__qualname__}"  # how rq names the function it runs
+    return [job for job in jobs
+            if job is not None and job.func_name == runner and len(job.args) > 1 and job.args[1] == wanted]
