@@ -1,17 +1,21 @@
-"""The Customers page: search, filters that compile to a condition, sorting, numbered pages."""
+"""The Customers page: search, filters that compile to a condition, sorting, numbered pages, and
+the export of what it lists (at once when small, in the background when large)."""
 from __future__ import annotations
 
+import io
 import json
 import math
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, send_file, url_for
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, Form, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, Form, SelectChoice, SelectField, StringField, SubmitField
 
 from plugin.db import session
-from plugin.errors import ValidationFailed
+from plugin.errors import Conflict, ValidationFailed
+from plugin.exports import MEDIA_TYPES, export_customers, export_file, export_status, start_export
 from plugin.models import Group, Shop
 from plugin.models.customer import GENDERS
 from plugin.segments.clock import ShopClock
@@ -29,6 +33,12 @@ SORTS = {
     "-last_visit": "Last visit, latest first", "last_visit": "Last visit, earliest first",
     "-registered": "Newest customers first", "registered": "Oldest customers first",
 }
+#: Lists up to this many customers download at once; longer ones are prepared in the background.
+INLINE_EXPORT_LIMIT = 5000
+#: The export of every customer: a condition that holds for each of them.
+EVERYONE = {"metric": "past_count", "op": ">=", "value": 0}
+#: Filters that are not part of what is exported (how the list is shown, not who is in it).
+VIEW_ARGS = ("page", "per_page", "sort")
 #: A period with one end left empty reaches back to this day.
 EARLIEST_DAY = "1970-01-01"
 
@@ -101,12 +111,21 @@ class CustomerFilters(Form):
         return True
 
 
+class ExportForm(FlaskForm):
+    """The export buttons: a POST with its CSRF token, carrying the page's filters as hidden fields."""
+
+    csv = SubmitField("CSV")
+    xlsx = SubmitField("Excel")
+
+    @property
+    def format(self) -> str:
+        return "xlsx" if self.xlsx.data else "csv"
+
+
 @admin_blueprint.get("/customers/")
 def customers_list():
     shop = current_shop()
-    shop_groups = [group for group in groups.list_groups(shop) if not group.builtin]
-    filters = CustomerFilters(request.args)
-    filters.group.choices = [SelectChoice("", "Any group"), *(SelectChoice(group.key, group.name) for group in shop_groups)]
+    filters = _filters(shop, request.args)
     per_page = min(max(request.args.get("per_page", type=int) or current_app.config["CUSTOMER_GROUPS_PAGE_SIZE"], 1),
                    current_app.config["CUSTOMER_GROUPS_MAX_PAGE_SIZE"])
     page = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -115,7 +134,9 @@ def customers_list():
         "filters": filters, "listing": listing, "page": page, "per_page": per_page,
         "rows": [], "total": 0, "pages": 0, "page_url": _page_url, "sort_url": _sort_url,
         "sorts": SORTS, "currency": shop.currency, "page_numbers": page_numbers,
-        "segment_url": save_as_segment_url(listing),
+        "segment_url": save_as_segment_url(listing), "export_form": ExportForm(),
+        "export_args": [(name, value) for name, value in request.args.items(multi=True) if name not in VIEW_ARGS],
+        "export_source": export_source(listing),
     }
     if listing.problem:
         return render_template("customer_groups/customers/list.html", **context), 422
@@ -127,6 +148,67 @@ def customers_list():
         sort=listing.sort, page=page, per_page=per_page,
     )
     return render_template("customer_groups/customers/list.html", **context)
+
+
+@admin_blueprint.post("/customers/export")
+def customers_export():
+    """The listed customers as CSV or Excel: sent at once when few, else started in the background
+    and followed on its own page."""
+    shop = current_shop()
+    form = ExportForm()
+    if not form.validate_on_submit():
+        raise Conflict("The export form expired; reload the Customers page and export again.")
+    listing = customer_listing(shop, _filters(shop, request.form))
+    source = export_source(listing)
+    if listing.problem or source is None:
+        raise Conflict("These filters cannot be exported: remove the search text, or export a group or filters alone.")
+    count = session().scalar(select(func.count()).select_from(listing.query(shop).subquery()))
+    if count > INLINE_EXPORT_LIMIT:
+        export_id = start_export(shop, source, form.format)
+        return redirect(url_for(".customers_export_status", export_id=export_id))
+    stream = io.BytesIO()
+    if form.format == "xlsx":
+        export_customers(shop, source, "xlsx", stream)
+    else:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+        export_customers(shop, source, "csv", text)
+        text.detach()
+    stream.seek(0)
+    name = source if isinstance(source, str) else "customers"
+    return send_file(stream, mimetype=MEDIA_TYPES[form.format], as_attachment=True,
+                     download_name=f"{name}-{today_in(shop).isoformat()}.{form.format}")
+
+
+@admin_blueprint.get("/exports/<export_id>")
+def customers_export_status(export_id: str):
+    """A background export: preparing (the page reloads itself, no script needed), ready, or failed."""
+    status = export_status(current_shop(), export_id)
+    return render_template("customer_groups/customers/export.html", status=status)
+
+
+@admin_blueprint.get("/exports/<export_id>/download")
+def customers_export_download(export_id: str):
+    shop = current_shop()
+    status = export_status(shop, export_id)
+    return send_file(export_file(shop, export_id), mimetype=MEDIA_TYPES[status.format], as_attachment=True,
+                     download_name=status.filename)
+
+
+def export_source(listing: Listing) -> str | dict | None:
+    """What ``plugin.exports`` exports for this list: a group, a condition, or everyone; None when
+    the list cannot be put that way (search text, or a group and filters together)."""
+    if listing.problem or listing.q:
+        return None
+    if listing.group is not None:
+        return listing.group.key if listing.condition is None else None
+    return listing.condition if listing.condition is not None else EVERYONE
+
+
+def _filters(shop: Shop, formdata) -> CustomerFilters:
+    filters = CustomerFilters(formdata)
+    filters.group.choices = [SelectChoice("", "Any group"), *(
+        SelectChoice(group.key, group.name) for group in groups.list_groups(shop) if not group.builtin)]
+    return filters
 
 
 class Listing:
@@ -202,6 +284,10 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
             numbered.append(None)
         numbered.append(number)
     return numbered
+
+
+def today_in(shop: Shop):
+    return ShopClock.at(utcnow(), shop.timezone).today
 
 
 def save_as_segment_url(listing: Listing) -> str | None:
