@@ -238,3 +238,116 @@ def test_the_customers_page_needs_an_admin_session(client, shop):
 def test_page_numbers_keep_the_ends_and_two_either_side(page, pages, shown):
     from admin_ui.customer_views import page_numbers
     assert page_numbers(page, pages) == shown
+
+
+# ---- export -------------------------------------------------------------------------------
+
+EXPORT = f"{ADMIN}/customers/export"
+
+
+@pytest.fixture
+def exports_in(client, tmp_path):
+    """Background exports write under the app's instance path: a temporary one here."""
+    client.application.instance_path = str(tmp_path)
+    return tmp_path
+
+
+def csv_rows(response) -> list[list[str]]:
+    import csv
+    import io
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8"))))
+
+
+def test_the_page_offers_an_export_of_what_it_lists(client, population):
+    page = html.unescape(client.get(PAGE, query_string={"tags": "vip", "page": "1", "sort": "-spent"}).text)
+    form = re.search(r'<form method="post" action="([^"]+)" class="cg-export".*?</form>', page, re.S)
+    assert form.group(1) == EXPORT
+    assert re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(0)) == [("tags", "vip")]
+
+
+def test_export_the_filtered_list_as_csv(client, population):
+    from plugin.exports import COLUMNS
+    response = client.post(EXPORT, data={"tags": "vip", "csv": "CSV"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=customers-")
+    rows = csv_rows(response)
+    assert rows[0] == list(COLUMNS)
+    by_id = {row[0]: dict(zip(COLUMNS, row)) for row in rows[1:]}
+    assert list(by_id) == ["ana", "dan"]
+    assert (by_id["ana"]["first_name"], by_id["ana"]["email"], by_id["ana"]["tags"]) == ("Ana", "ana@example.com", "vip")
+
+
+def test_export_a_group_as_excel_readable_by_openpyxl(client, population):
+    import io
+
+    from openpyxl import load_workbook
+    response = client.post(EXPORT, data={"group": "club", "xlsx": "Excel"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "filename=club-" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0][:3] == ["external_id", "first_name", "last_name"]
+    assert [row[:3] for row in values[1:]] == [["dan", "Dan", "Stan"]]
+
+
+def test_export_everyone_without_filters(client, population):
+    rows = csv_rows(client.post(EXPORT, data={"csv": "CSV"}))
+    assert sorted(row[0] for row in rows[1:]) == ["ana", "bob", "cora", "dan"]
+
+
+@pytest.mark.parametrize("data", [{"q": "ana"}, {"group": "club", "tags": "vip"}, {"visits_min": "many"}])
+def test_what_cannot_be_exported_is_refused(client, population, data):
+    assert client.post(EXPORT, data={**data, "csv": "CSV"}).status_code == 409
+    page = client.get(PAGE, query_string=data).text
+    assert 'class="cg-export"' not in page
+
+
+def test_a_large_export_runs_in_the_background_and_downloads_when_ready(client, population, exports_in, monkeypatch):
+    monkeypatch.setattr("admin_ui.customer_views.INLINE_EXPORT_LIMIT", 1)
+    # when: more customers than the limit
+    response = client.post(EXPORT, data={"tags": "vip", "csv": "CSV"})
+    # then: the status page (the job ran in process: no Redis), then the file
+    assert response.status_code == 302
+    status_url = response.headers["Location"]
+    assert re.fullmatch(rf"{ADMIN}/exports/[0-9a-f]{{32}}", status_url)
+    page = client.get(status_url).text
+    assert 'data-state="finished"' in page and "2 customers." in page and "http-equiv" not in page
+    download = client.get(re.search(r'id="download" href="([^"]+)"', page).group(1))
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert [row[0] for row in csv_rows(download)[1:]] == ["ana", "dan"]
+    download.close()
+
+
+def test_a_background_export_not_ready_yet_says_so_and_reloads(client, population, exports_in, monkeypatch):
+    monkeypatch.setattr("admin_ui.customer_views.INLINE_EXPORT_LIMIT", 0)
+    monkeypatch.setattr("plugin.exports.background.enqueue", lambda *args, **kwargs: "queued")
+    status_url = client.post(EXPORT, data={"group": "club", "xlsx": "Excel"}).headers["Location"]
+    page = client.get(status_url).text
+    assert 'data-state="queued"' in page and "Preparing" in page
+    assert '<meta http-equiv="refresh" content="3">' in page
+    assert client.get(f"{status_url}/download").status_code == 409
+
+
+def test_another_shops_export_is_a_404(client, population, exports_in, make_shop, make_customer):
+    from plugin.exports import start_export
+    other = make_shop("Shop B").shop
+    make_customer(other, "b1")
+    export_id = start_export(other, "standard", "csv")
+    assert client.get(f"{ADMIN}/exports/{export_id}").status_code == 404
+    assert client.get(f"{ADMIN}/exports/{export_id}/download").status_code == 404
+    assert client.get(f"{ADMIN}/exports/not-an-id").status_code == 404
+    assert client.post(EXPORT, data={"group": "standard", "csv": "CSV"}).status_code == 200  # one's own Standard
+
+
+def test_an_export_without_the_csrf_token_is_refused(database_url, population):
+    from examples.demo_shop import create_app
+    protected = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": True,
+                            "SERVER_NAME": "shop.test"})
+    with protected.test_client() as client:
+        with client.session_transaction() as host_session:
+            host_session["demo_admin"] = {"email": "admin@demo.shop", "shop_id": population.id}
+        assert client.post(EXPORT, data={"csv": "CSV"}).status_code == 400
+    with protected.app_context():
+        protected.extensions["sqlalchemy"].engine.dispose()
