@@ -1,57 +1,27 @@
 """Headless chromium drives the demo shop: log in, create a coloured group, see it in the table."""
 from __future__ import annotations
 
-import os
 import random
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from examples.demo_shop import create_app
-from plugin import migrate
 from plugin.db import session
 from plugin.services import customers, groups, members, shops
 
+from .browser_support import SCREENSHOTS, browser, chromium, serve_demo  # noqa: F401  (fixtures)
+from .browser_support import log_in as _log_in
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 FIRST_NAMES = ["Ana", "Bogdan", "Carmen", "Dan", "Elena", "Florin", "Gabriela", "Horia", "Ioana", "Mihai"]
 LAST_NAMES = ["Popescu", "Ionescu", "Marin", "Stan", "Dumitru", "Radu"]
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but there is no {CHROMIUM}")
-        pytest.skip(f"no {CHROMIUM}")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
+def demo_url(tmp_path_factory):
     """The demo shop served on a free localhost port, on its own SQLite file, seeded like a small shop."""
-    database = tmp_path_factory.mktemp("browser") / "demo.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "browser-test"})
-    with app.app_context():
-        migrate.upgrade()
-        _seed(app.config["DEMO_SHOP_NAME"])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
+    with serve_demo(tmp_path_factory, _seed, name="browser") as url:
+        yield url
 
 
 def _seed(shop_name: str) -> None:
@@ -74,24 +44,6 @@ def _seed(shop_name: str) -> None:
         group = groups.create_group(shop, {"name": name, "colour": colour, "description": description})
         members.add_members(shop, group, pick.sample(ids, share), source="manual", actor="seed")
     session().commit()
-
-
-@pytest.fixture
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _log_in(page, demo_url: str) -> None:
-    page.goto(f"{demo_url}/login")
-    page.fill("#email", "admin@demo.shop")
-    page.fill("#password", "demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{demo_url}/admin/crm/groups/")
 
 
 def test_create_a_coloured_group_and_see_it_in_the_table(browser, demo_url):

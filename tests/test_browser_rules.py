@@ -2,79 +2,24 @@
 simulate a checkout and see the discounted total; a shopper sees their group's prices."""
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
-from examples.demo_shop import create_app
 from examples.demo_shop.seed import seed
-from plugin import migrate
+
+from .browser_support import browser, chromium, serve_demo  # noqa: F401  (fixtures)
+from .browser_support import log_in as _log_in
+from .browser_support import screenshot as _screenshot
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 RULES = "/admin/crm/groups/rules"
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but there is no {CHROMIUM}")
-        pytest.skip(f"no {CHROMIUM}")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
+def demo_url(tmp_path_factory):
     """The demo shop, seeded as ``make demo`` seeds it (groups, 300 customers, rules), on a free localhost port."""
-    database = tmp_path_factory.mktemp("browser-rules") / "demo.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "browser-test"})
-    with app.app_context():
-        migrate.upgrade()
-        seed(app.config["DEMO_SHOP_NAME"])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
-
-
-@pytest.fixture
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _log_in(page, demo_url: str) -> None:
-    page.goto(f"{demo_url}/login")
-    page.fill("#email", "admin@demo.shop")
-    page.fill("#password", "demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{demo_url}/admin/crm/groups/")
-
-
-def _screenshot(page, name: str) -> None:
-    """The whole page from the top (scrolled, the sticky top bar would be drawn mid-page)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    with serve_demo(tmp_path_factory, seed, name="browser-rules") as url:
+        yield url
 
 
 def _fill_line(page, row: int, product_id: str, categories: str, price: str, quantity: str) -> None:
