@@ -1,0 +1,161 @@
+"""Refreshing dynamic groups (docs/segments.md "Refresh"): set differences, recorded, at once,
+one customer at a time after an event, and a failed group keeping its old members."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from plugin.db import session
+from plugin.models import Activity, Customer, Group, MembershipEvent
+from plugin.models._columns import utcnow
+from plugin.segments import refresh
+from plugin.services.groups import create_group
+
+from .conftest import cancelled, done, local, members
+
+NOW = local(2026, 6, 15, 12)
+VISITED = {"metric": "past_count", "op": ">=", "value": 1}
+
+
+def visitors_group(shop, key_name: str = "Visitors") -> Group:
+    group = create_group(shop, {"name": key_name, "kind": "dynamic", "condition": VISITED}, now=NOW)
+    session().commit()
+    return group
+
+
+def test_a_new_dynamic_group_is_computed_at_once(salon, make_customer, history):
+    shop = salon.shop
+    history.add(shop, make_customer(shop, "ana"), [done(local(2026, 6, 1))])
+    make_customer(shop, "bob")
+    visitors_group(shop)
+    assert members(shop, "visitors") == {"ana"}
+
+
+def test_a_changed_condition_is_computed_at_once(salon, make_customer, history):
+    # given a group of visitors with ana in it, and bob who only cancelled
+    shop = salon.shop
+    history.add(shop, make_customer(shop, "ana"), [done(utcnow() - timedelta(days=3))])
+    history.add(shop, make_customer(shop, "bob"), [cancelled(utcnow() - timedelta(days=3))])
+    visitors_group(shop)
+    # when the condition is changed to "no visit"
+    response = salon.patch("/groups/visitors", json={"condition": {"metric": "past_count", "op": "=", "value": 0}})
+    # then the members follow at once
+    assert response.status_code == 200
+    assert members(shop, "visitors") == {"bob"}
+
+
+def test_refresh_writes_only_the_differences_and_records_them(salon, make_customer, history):
+    # given visitors ana and cid, and bob with nothing
+    shop = salon.shop
+    ana, bob, cid = (make_customer(shop, name) for name in ("ana", "bob", "cid"))
+    history.add(shop, ana, [done(local(2026, 6, 1))])
+    history.add(shop, cid, [done(local(2026, 6, 2))])
+    group = visitors_group(shop)
+    # when ana's visit is cancelled and bob comes
+    session().scalar(select(Activity).where(Activity.customer_id == ana.id)).status = "cancelled"
+    history.add(shop, bob, [done(local(2026, 6, 10))])
+    changes = {change.key: change for change in refresh.refresh_shop(shop, NOW)}
+    # then ana left, bob entered, cid stayed: one exit and one entry, by the refresh
+    assert members(shop, "visitors") == {"bob", "cid"}
+    assert (changes["visitors"].added, changes["visitors"].removed) == (1, 1)
+    rows = session().execute(
+        select(Customer.external_id, MembershipEvent.change, MembershipEvent.source, MembershipEvent.actor)
+        .join(Customer, Customer.id == MembershipEvent.customer_id)
+        .where(MembershipEvent.group_id == group.id).order_by(MembershipEvent.id)
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        ("ana", "entered", "condition", "refresh"), ("cid", "entered", "condition", "refresh"),
+        ("bob", "entered", "condition", "refresh"), ("ana", "left", "condition", "refresh"),
+    ]
+
+
+def test_refresh_customer_touches_that_customer_only(salon, make_customer, history):
+    # given two visitors whose visits are then both cancelled behind the groups' back
+    shop = salon.shop
+    ana, bob = make_customer(shop, "ana"), make_customer(shop, "bob")
+    history.add(shop, ana, [done(local(2026, 6, 1))])
+    history.add(shop, bob, [done(local(2026, 6, 1))])
+    visitors_group(shop)
+    for activity in session().scalars(select(Activity).where(Activity.shop_id == shop.id)):
+        activity.status = "cancelled"
+    # when only ana is refreshed
+    refresh.refresh_customer(shop, ana, NOW)
+    session().commit()
+    # then only ana leaves
+    assert members(shop, "visitors") == {"bob"}
+
+
+def test_an_activity_moved_to_another_customer_refreshes_both(salon, make_customer):
+    # given a visitors group and ana's order o-1
+    shop = salon.shop
+    make_customer(shop, "ana")
+    make_customer(shop, "bob")
+    visitors_group(shop)
+    body = {"external_id": "o-1", "customer_external_id": "ana", "occurred_at": (utcnow() - timedelta(hours=1)).isoformat()}
+    assert salon.post("/events/activities", json=body).status_code == 201
+    assert members(shop, "visitors") == {"ana"}
+    # when the host corrects the order: it was bob's
+    response = salon.post("/events/activities", json={**body, "customer_external_id": "bob"})
+    # then bob is in and ana is out, both at once
+    assert response.status_code == 200
+    assert members(shop, "visitors") == {"bob"}
+
+
+def test_a_group_whose_refresh_fails_keeps_its_old_members(salon, make_customer, history, monkeypatch):
+    # given visitors {ana}; then ana's visit is cancelled and bob visits
+    shop = salon.shop
+    ana, bob = make_customer(shop, "ana"), make_customer(shop, "bob")
+    history.add(shop, ana, [done(local(2026, 6, 1))])
+    visitors_group(shop)
+    session().scalar(select(Activity).where(Activity.customer_id == ana.id)).status = "cancelled"
+    history.add(shop, bob, [done(local(2026, 6, 10), "10.00")])
+    # when the refresh of the visitors fails half way (after adding bob, while removing ana)
+    real_remove = refresh.remove_members
+
+    def failing_remove(shop_, group, customer_ids, **kwargs):
+        if group.key == "visitors":
+            raise RuntimeError("database went away")
+        return real_remove(shop_, group, customer_ids, **kwargs)
+
+    monkeypatch.setattr(refresh, "remove_members", failing_remove)
+    with pytest.raises(RuntimeError):
+        refresh.refresh_shop(shop, NOW)
+    session().rollback()
+    # then the group keeps its old members, bob's entry included: nothing half-done
+    assert members(shop, "visitors") == {"ana"}
+    # and the groups refreshed before it were committed each in its own transaction
+    assert members(shop, "first-visit-follow-ups") == {"bob"}
+
+
+@pytest.mark.xfail(strict=True, reason="docs/segments.md: refresh recomputes every dynamic group 'each in its own "
+                                       "transaction: a group whose refresh fails keeps its old members'; refresh_shop "
+                                       "stops at the first failing group, so the groups after it are not refreshed")
+def test_a_failing_group_does_not_stop_the_others(salon, make_customer, history, monkeypatch):
+    # given a group that sorts first ("a-visitors") and whose refresh fails
+    shop = salon.shop
+    history.add(shop, make_customer(shop, "bob"), [done(local(2026, 6, 10), "10.00")])
+    visitors_group(shop, "A visitors")
+    real_matching = refresh.matching_customers
+
+    def failing_matching(condition, shop_id, clock, customer_ids=None):
+        if condition == refresh.parse_condition(VISITED):
+            raise RuntimeError("statement timeout")
+        return real_matching(condition, shop_id, clock, customer_ids)
+
+    monkeypatch.setattr(refresh, "matching_customers", failing_matching)
+    # when the shop is refreshed
+    try:
+        refresh.refresh_shop(shop, NOW)
+    except RuntimeError:
+        session().rollback()
+    # then the other groups are refreshed all the same
+    assert members(shop, "first-visit-follow-ups") == {"bob"}
+
+
+def test_refresh_shop_scores_rfm_before_the_tier_groups(salon, make_customer, history):
+    shop = salon.shop
+    history.add(shop, make_customer(shop, "ana"), [done(local(2026, 6, 1), "10.00")])
+    refresh.refresh_shop(shop, NOW)
+    assert members(shop, "high-value") == {"ana"}
