@@ -1,11 +1,13 @@
 """Keeping dynamic groups equal to their conditions: set differences, each change recorded."""
 from __future__ import annotations
 
+import json
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
@@ -51,10 +53,7 @@ def refresh_customer_groups(shop: Shop, customer: Customer, clock: ShopClock) ->
     groups = dynamic_groups(shop)
     if not groups:
         return
-    verdicts = session().execute(
-        select(*(customer_filter(parse_condition(group.condition), shop.id, clock) for group in groups))
-        .where(Customer.id == customer.id)
-    ).one()
+    verdicts = session().execute(_verdicts_statement(shop, groups, clock), {"customer_id": customer.id}).one()
     current = set(session().scalars(
         select(Membership.group_id).where(Membership.customer_id == customer.id,
                                           Membership.group_id.in_([group.id for group in groups]))
@@ -64,6 +63,26 @@ def refresh_customer_groups(shop: Shop, customer: Customer, clock: ShopClock) ->
             add_members(shop, group, [customer.id], source="condition", actor=ACTOR)
         elif not matches and group.id in current:
             remove_members(shop, group, [customer.id], source="condition", actor=ACTOR)
+
+
+#: shop id -> (what the statement was built from, the statement). Building six conditions'
+#: expressions costs more than running them, and events come many a second: the statement is
+#: reused while the groups' conditions and the current second stay the same.
+_verdict_statements: dict[int, tuple[tuple, Select]] = {}
+
+
+def _verdicts_statement(shop: Shop, groups: list[Group], clock: ShopClock) -> Select:
+    built_from = (clock.now.replace(microsecond=0), tuple((group.id, json.dumps(group.condition, sort_keys=True))
+                                                          for group in groups))
+    cached = _verdict_statements.get(shop.id)
+    if cached is not None and cached[0] == built_from:
+        return cached[1]
+    statement = (
+        select(*(customer_filter(parse_condition(group.condition), shop.id, clock) for group in groups))
+        .where(Customer.id == bindparam("customer_id"))
+    )
+    _verdict_statements[shop.id] = (built_from, statement)
+    return statement
 
 
 def refresh_group(shop: Shop, group: Group, clock: ShopClock, customer_ids: Sequence[int] | None = None) -> GroupChange:
