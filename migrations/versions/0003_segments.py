@@ -133,6 +133,12 @@ PRESETS = json.loads(r'''
 ''')
 
 
+SEARCH_INDEXES = {
+    "email": "lower(email)", "last_name": "lower(last_name)",
+    "full_name": "lower((first_name || ' ') || last_name)", "phone": "phone",
+}
+
+
 def upgrade() -> None:
     """Upgrade schema, then give every existing shop the preset groups whose key and name are free."""
     op.create_table('cg_activities',
@@ -204,6 +210,10 @@ def upgrade() -> None:
     op.create_index('ix_cg_customers_shop_spent', 'cg_customers', ['shop_id', 'spent_milli'])
     op.create_index('ix_cg_customers_shop_last_visit', 'cg_customers', ['shop_id', 'last_visit_at'])
     op.add_column('cg_shops', sa.Column('rfm_breakpoints', sa.JSON(), nullable=True))
+    if op.get_bind().dialect.name == 'postgresql':
+        # Prefix search (LIKE 'ana%') uses an index on PostgreSQL only with text_pattern_ops.
+        for name, expression in SEARCH_INDEXES.items():
+            op.execute(f"CREATE INDEX ix_cg_customers_search_{name} ON cg_customers ({expression} text_pattern_ops)")
 
     _install_presets()
 
@@ -234,6 +244,9 @@ def _install_presets() -> None:
 
 def downgrade() -> None:
     """Drop the segment tables and columns; preset groups stay, as groups an admin may have edited."""
+    if op.get_bind().dialect.name == 'postgresql':
+        for name in SEARCH_INDEXES:
+            op.drop_index(f"ix_cg_customers_search_{name}", 'cg_customers')
     op.drop_column('cg_shops', 'rfm_breakpoints')
     for index in ('ix_cg_customers_shop_last_visit', 'ix_cg_customers_shop_spent', 'ix_cg_customers_shop_visits'):
         op.drop_index(index, 'cg_customers')

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint,
-    func,
+    func, literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -75,6 +75,17 @@ class Customer(Base):
 
 
 Index("ix_cg_customers_shop_email", Customer.shop_id, func.lower(Customer.email))
+
+#: "first last", as customer search matches it (a literal space, so an index can match it).
+FULL_NAME = Customer.first_name + literal_column("' '") + Customer.last_name
+
+# Prefix search (``LIKE 'ana%'``) can use an index on PostgreSQL only with text_pattern_ops.
+for _name, _expression in {
+    "email": func.lower(Customer.email), "last_name": func.lower(Customer.last_name),
+    "full_name": func.lower(FULL_NAME), "phone": Customer.phone,
+}.items():
+    Index(f"ix_cg_customers_search_{_name}", _expression.label(_name),
+          postgresql_ops={_name: "text_pattern_ops"}).ddl_if(dialect="postgresql")
 Index("ix_cg_customers_shop_name", Customer.shop_id, func.lower(Customer.last_name), func.lower(Customer.first_name))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from ..db import session
 from ..errors import NotFound
 from ..models import Customer, CustomerTag, Membership, Shop
+from ..models.customer import FULL_NAME
 from ..models._columns import utcnow
 from ..segments.clock import ShopClock
 from ..segments.compiler import customer_filter
@@ -117,7 +118,7 @@ def _matches(q: str):
     words = q.lower().split()
     prefix = _like_prefix(q.lower())
     name_match = (
-        func.lower(Customer.first_name + " " + Customer.last_name).like(prefix, escape="\\")
+        func.lower(FULL_NAME).like(prefix, escape="\\")
         | func.lower(Customer.last_name).like(prefix, escape="\\")
     )
     if len(words) == 2:
