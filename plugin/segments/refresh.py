@@ -27,16 +27,33 @@ class GroupChange:
     removed: int
 
 
+class RefreshFailed(RuntimeError):
+    """Some groups could not be refreshed (they keep their old members); the others were."""
+
+    def __init__(self, changes: list[GroupChange], failures: dict[str, Exception]):
+        super().__init__("could not refresh " + ", ".join(f"{key} ({error})" for key, error in failures.items()))
+        self.changes = changes
+        self.failures = failures
+
+
 def refresh_shop(shop: Shop, now: datetime) -> list[GroupChange]:
-    """RFM scores first (tier groups read them), then each dynamic group in its own transaction,
-    so a failure leaves that group's old membership in place."""
+    """RFM scores first (tier groups read them), then each dynamic group in its own transaction:
+    a group whose refresh fails keeps its old members, and the groups after it are refreshed
+    all the same before ``RefreshFailed`` names the failures."""
     clock = ShopClock.at(now, shop.timezone)
     refresh_scores(shop, clock)
     session().commit()
-    changes = []
+    changes, failures = [], {}
     for group in dynamic_groups(shop):
-        changes.append(refresh_group(shop, group, clock))
-        session().commit()
+        key = group.key
+        try:
+            changes.append(refresh_group(shop, group, clock))
+            session().commit()
+        except Exception as error:  # noqa: BLE001  (reported below, with every other failure)
+            session().rollback()
+            failures[key] = error
+    if failures:
+        raise RefreshFailed(changes, failures)
     return changes
 
 
