@@ -5,14 +5,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import rules as engine
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..db import session
 from ..errors import ValidationFailed
 from ..models import Customer, Group, Membership, PricingRule, Shop
 from ..models.group import GUESTS_KEY
 from ..signals import prices_evaluated
-from .shops import api_key_shop_query
+from .shops import API_KEY_SHOP, hash_key
 
 #: shop id -> (rules revision, compiled ruleset). A process compiles a shop's rules once per
 #: revision; any rule change writes a new revision, so a stale ruleset is never used.
@@ -43,19 +43,24 @@ def groups_of_shopper(shop: Shop, customer_id: str | None) -> list[str]:
     return _shopper_groups(rows)
 
 
+#: A valid key's shop with the memberships of the customer bound as ``customer_id``; built once,
+#: as API_KEY_SHOP is.
+_SHOP_AND_GROUPS = (
+    API_KEY_SHOP.add_columns(Customer.id, Group.key)
+    .outerjoin(Customer, (Customer.shop_id == Shop.id) & (Customer.external_id == bindparam("customer_id")))
+    .outerjoin(Membership, Membership.customer_id == Customer.id)
+    .outerjoin(Group, Group.id == Membership.group_id)
+)
+
+
 def shop_and_groups_for_api_key(api_key: str, customer_id: str | None) -> tuple[Shop, list[str]] | None:
     """The key's shop and the customer's group keys now, in one query: the checkout's
     authentication and its read together, one round trip. None for an unknown or revoked key."""
-    query = api_key_shop_query(api_key)
+    key_hash = hash_key(api_key)
     if customer_id is None:
-        shop = session().scalar(query)
+        shop = session().scalar(API_KEY_SHOP, {"key_hash": key_hash})
         return None if shop is None else (shop, [GUESTS_KEY])
-    rows = session().execute(
-        query.add_columns(Customer.id, Group.key)
-        .outerjoin(Customer, (Customer.shop_id == Shop.id) & (Customer.external_id == customer_id))
-        .outerjoin(Membership, Membership.customer_id == Customer.id)
-        .outerjoin(Group, Group.id == Membership.group_id)
-    ).all()
+    rows = session().execute(_SHOP_AND_GROUPS, {"key_hash": key_hash, "customer_id": customer_id}).all()
     if not rows:
         return None
     return rows[0][0], _shopper_groups([(found, key) for _, found, key in rows if found is not None])

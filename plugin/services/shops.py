@@ -6,7 +6,7 @@ import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from ..db import session
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -50,17 +50,17 @@ def issue_api_key(shop: Shop) -> str:
     return api_key
 
 
+#: The shop of a valid (known, not revoked) key whose hash is bound as ``key_hash``. Built once:
+#: composing it again for every request cost more CPU than running it. A caller may join more
+#: onto it, to read what it needs in the same round trip (the checkout does).
+API_KEY_SHOP: Select[tuple[Shop]] = (
+    select(Shop).join(ApiKey, ApiKey.shop_id == Shop.id)
+    .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+)
+
+
 def shop_for_api_key(api_key: str) -> Shop | None:
-    return session().scalar(api_key_shop_query(api_key))
-
-
-def api_key_shop_query(api_key: str) -> Select[tuple[Shop]]:
-    """The shop of a valid (known, not revoked) key; a caller may join more onto it, to read
-    what it needs in the same round trip."""
-    return (
-        select(Shop).join(ApiKey, ApiKey.shop_id == Shop.id)
-        .where(ApiKey.key_hash == hash_key(api_key), ApiKey.revoked_at.is_(None))
-    )
+    return session().scalar(API_KEY_SHOP, {"key_hash": hash_key(api_key)})
 
 
 def get_shop(shop_id: int) -> Shop:
