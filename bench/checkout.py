@@ -202,6 +202,9 @@ def run_http(args: argparse.Namespace) -> dict[str, Any]:
     load_s = time.perf_counter() - started
     body = json.dumps({**{k: v for k, v in cart_dict.items() if k != "groups"}, "customer_id": CUSTOMER_ID})
     expected = evaluate(compile_rules(parse_rules(rule_dicts)), parse_cart(cart_dict), groups).to_json()
+    if args.load_only:
+        return {"mode": "http", "database": HTTP_DATABASE_URL, "api_key": loaded["api_key"],
+                "customer_id": CUSTOMER_ID, "customer_groups": loaded["customer_groups"]}
     try:
         server = _start_gunicorn(args)
         try:
@@ -253,6 +256,7 @@ def run_http(args: argparse.Namespace) -> dict[str, Any]:
         "constant": constant_best,
         "rounds": endpoints if args.rounds > 1 else None,
         "share_of_ceiling": round(share, 3),
+        "share_of_ceiling_if_all_cores_ours": _ratio(evaluate_best, constant_best),
         "targets": {
             "requests_per_s": TARGET_RPS, "p99_ms": TARGET_P99_MS, "share_of_ceiling": TARGET_CEILING_SHARE,
         },
@@ -262,6 +266,11 @@ def run_http(args: argparse.Namespace) -> dict[str, Any]:
             "share_of_ceiling": share >= TARGET_CEILING_SHARE,
         },
     }
+
+
+def _ratio(ours: dict[str, Any], ceiling: dict[str, Any]) -> float | None:
+    mine, theirs = (run["cpu"]["requests_per_s_if_all_cores_ours"] for run in (ours, ceiling))
+    return round(mine / theirs, 3) if mine and theirs else None
 
 
 def _stderr(message: str) -> None:
@@ -421,6 +430,8 @@ def _run_wrk(wrk: str, server: dict[str, Any], path: str, api_key: str, body: st
     errors = {kind: count for kind, count in summary["errors"].items() if count}
     busy, total = after_system[0] - before_system[0], after_system[1] - before_system[1]
     latency = summary["latency_us"]
+    wrk_cpu = usage.ru_utime + usage.ru_stime
+    cpu_per_request = (server_cpu + postgres_cpu + wrk_cpu) / requests if requests else None
     return {
         "requests": requests,
         "seconds": round(seconds, 2),
@@ -431,9 +442,13 @@ def _run_wrk(wrk: str, server: dict[str, Any], path: str, api_key: str, body: st
             "machine_busy_share": round(busy / total, 3) if total else None,
             "gunicorn_cores": round(server_cpu / seconds, 2),
             "postgres_cores": round(postgres_cpu / seconds, 2),
-            "wrk_cores": round((usage.ru_utime + usage.ru_stime) / seconds, 2),
+            "wrk_cores": round(wrk_cpu / seconds, 2),
             "gunicorn_us_per_request": round(server_cpu / requests * 1e6) if requests else None,
             "postgres_us_per_request": round(postgres_cpu / requests * 1e6) if requests else None,
+            "wrk_us_per_request": round(wrk_cpu / requests * 1e6) if requests else None,
+            # What the run's CPU cost per request would allow if every core were ours: on a
+            # shared machine the measured rate is what the neighbours leave over.
+            "requests_per_s_if_all_cores_ours": round(_cores() / cpu_per_request, 1) if cpu_per_request else None,
         },
     }
 
@@ -489,6 +504,10 @@ def _wrk_version(wrk: str) -> str:
     return first[0].strip() if first else "wrk"
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _machine() -> dict[str, Any]:
     cpu_model = ""
     cpuinfo = Path("/proc/cpuinfo")
@@ -496,7 +515,7 @@ def _machine() -> dict[str, Any]:
         cpu_model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
                           if line.startswith("model name")), "")
     return {
-        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores": _cores(),
         "cpu": cpu_model,
         "python": platform.python_version(),
         "load_average": _load_average(),
@@ -530,6 +549,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       help="constant then evaluate, this many times; the best round of each is reported (default: %(default)s)")
     http.add_argument("--seed", type=int, default=1, help="workload seed (default: %(default)s)")
     http.add_argument("--keep-database", action="store_true", help=f"leave {HTTP_DATABASE} in place afterwards")
+    http.add_argument("--load-only", action="store_true",
+                      help=f"only load W1 into {HTTP_DATABASE} and print its API key (to profile by hand)")
     args = parser.parse_args(argv)
     result = MODES[args.mode](args)
     print(json.dumps(result, indent=2))
