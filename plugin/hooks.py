@@ -10,9 +10,8 @@ from .db import session
 from .errors import ValidationFailed
 from .licensing import require_plan
 from .models import Activity, Customer
-from .models._columns import utcnow
 from .schemas import ActivityInSchema, CustomerInSchema
-from .segments.clock import ShopClock
+from .segments.clock import ShopClock, event_time
 from .segments.refresh import refresh_customer_groups
 from .services.activities import record_activity
 from .services.customers import register_customer
@@ -50,7 +49,7 @@ def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Regist
     shop = get_shop(shop_id)
     require_plan(shop)
     customer, created = register_customer(shop, valid, actor=actor)
-    refresh_customer_groups(shop, customer, ShopClock.at(utcnow(), shop.timezone))
+    refresh_customer_groups(shop, customer, ShopClock.at(event_time(), shop.timezone))
     registration = Registration(customer, group_keys_of(shop, customer.id), created)
     session().commit()
     if created:

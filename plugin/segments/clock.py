@@ -51,6 +51,12 @@ class ShopClock:
         return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
+def event_time() -> datetime:
+    """The instant an event is evaluated at: the start of the second it arrived in, so the many
+    events of one second share one compiled segment statement."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
 def days_until_birthday(birthday: date, today: date) -> int:
     """Days from ``today`` to the next birthday (0 on the day); 29 February falls on the 28th
     in common years."""

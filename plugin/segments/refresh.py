@@ -83,14 +83,14 @@ def refresh_customer_groups(shop: Shop, customer: Customer, clock: ShopClock) ->
 
 
 #: shop id -> (what the statement was built from, the statement). Building six conditions'
-#: expressions costs more than running them, and events come many a second: the statement is
-#: reused while the groups' conditions and the current second stay the same.
+#: expressions costs more than running them; events evaluated at the same instant (the hooks
+#: use the start of the event's second) with the same conditions and timezone share one.
 _verdict_statements: dict[int, tuple[tuple, Select]] = {}
 
 
 def _verdicts_statement(shop: Shop, groups: list[Group], clock: ShopClock) -> Select:
-    built_from = (clock.now.replace(microsecond=0), tuple((group.id, json.dumps(group.condition, sort_keys=True))
-                                                          for group in groups))
+    built_from = (clock.now, shop.timezone,
+                  tuple((group.id, json.dumps(group.condition, sort_keys=True)) for group in groups))
     cached = _verdict_statements.get(shop.id)
     if cached is not None and cached[0] == built_from:
         return cached[1]

@@ -9,8 +9,8 @@ from sqlalchemy import delete, select
 from ..db import session
 from ..errors import NotFound, ValidationFailed
 from ..models import Activity, ActivityItem, Shop
-from ..models._columns import utcnow
 from ..money import MILLI
+from ..segments.clock import event_time
 from ..segments.refresh import refresh_customer
 from .customers import get_customer
 
@@ -49,7 +49,7 @@ def record_activity(shop: Shop, fields: dict[str, Any]) -> tuple[Activity, bool]
         setattr(activity, name, fields[name])
     session().flush()
     replace_items(shop, activity.id, fields)
-    now = utcnow()
+    now = event_time()
     refresh_customer(shop, customer, now)
     if previous_customer_id not in (None, customer.id):
         refresh_customer(shop, session().get(type(customer), previous_customer_id), now)
