@@ -375,3 +375,16 @@ def first_message(messages) -> str:
         index, inner = next(iter(messages.items()))
         return f"item {index + 1}: {first_message(inner)}"
     return messages[0]
+
+
+def test_a_big_import_refreshes_the_planner_statistics(salon, monkeypatch):
+    """Without them, the refresh after a bulk load is planned as for empty tables (minutes, not seconds)."""
+    from sqlalchemy import text
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 3)
+    import_customers(salon, csv_text(["external_id"], ["c-1"], ["c-2"], ["c-3"]))
+    if session().get_bind().dialect.name == "postgresql":
+        rows = session().scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'cg_customers'"))
+    else:
+        rows = session().scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'cg_customers' LIMIT 1")).split()[0]
+    assert int(rows) == 3

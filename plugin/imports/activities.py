@@ -24,6 +24,7 @@ class ActivityChunks:
     """Writes chunks of loaded activity rows; a row names its customer by external id."""
 
     tables = (staging.activities, staging.items)
+    written_tables = (Activity.__table__, ActivityItem.__table__)
 
     def __init__(self, shop: Shop, header: list[str], *, actor: str, now: datetime):
         self.shop = shop

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal, or_, select, tuple_, update
 
 from ..db import session
-from ..models import Customer, CustomerTag, Shop
+from ..models import Customer, CustomerTag, Membership, MembershipEvent, Shop
 from ..models._columns import UtcDateTime
 from ..services.customers import CUSTOMER_COLUMNS
 from ..services.members import add_members, default_group
@@ -25,6 +25,7 @@ class CustomerChunks:
     """Writes chunks of loaded customer rows; a row's empty cells leave stored values alone."""
 
     tables = (staging.customers, staging.tags)
+    written_tables = (Customer.__table__, CustomerTag.__table__, Membership.__table__, MembershipEvent.__table__)
 
     def __init__(self, shop: Shop, header: list[str], *, actor: str, now: datetime):
         self.shop = shop

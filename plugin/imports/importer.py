@@ -7,6 +7,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from marshmallow import Schema
+from sqlalchemy import text
 
 from ..db import session
 from ..models import Shop
@@ -23,6 +24,11 @@ from .rows import RowLoader
 #: Rows validated in Python before each round of SQL: big enough that statements are few,
 #: small enough that a chunk of parsed rows stays a few megabytes.
 CHUNK_ROWS = 20_000
+
+#: Rows stored or changed from which the import refreshes the planner's statistics of the tables
+#: it wrote: right after a bulk load they describe the tables before it (and autovacuum may be
+#: off, or late), and the refresh's aggregates would be planned as for a handful of rows.
+ANALYZE_AFTER = 1_000
 
 Progress = Callable[[int], Any]
 
@@ -98,9 +104,17 @@ def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, pro
     except BaseException:
         db.rollback()
         raise
+    if report.created + report.updated >= ANALYZE_AFTER:
+        _analyze(chunks.written_tables)
     if progress is not None:
         progress(report.rows)
     return report
+
+
+def _analyze(tables) -> None:
+    for table in tables:
+        session().execute(text(f"ANALYZE {table.name}"))
+    session().commit()
 
 
 def _write(chunks, chunk: list, report: ImportReport) -> None:
