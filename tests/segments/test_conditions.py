@@ -607,6 +607,14 @@ def test_an_event_cannot_touch_another_shops_customer_or_activity(two_shops, mak
     assert members(a.shop, "a-visitors") == a_members == {"ana-a"}
 
 
+def test_a_dynamic_group_holds_only_its_own_shops_customers(two_shops):
+    a, b = two_shops
+    response = b.post("/groups", json={"name": "B visitors", "kind": "dynamic", "condition": {"not": LEAF}})
+    assert response.status_code == 201
+    assert response.json["size"] == 1
+    assert members(b.shop, "b-visitors") == {"bob-b"}
+
+
 def test_a_dynamic_group_key_of_another_shop_is_a_404(two_shops):
     a, b = two_shops
     assert b.get("/groups/a-visitors").status_code == 404

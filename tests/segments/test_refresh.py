@@ -201,3 +201,12 @@ def test_per_customer_refresh_follows_a_change_of_timezone(salon, make_customer)
     session().commit()
     # then 15 June starts at 00:00 UTC, after she registered
     assert members(shop, "june-15") == set()
+
+
+def test_a_preset_can_be_deleted_and_is_then_left_alone(salon, make_customer, history):
+    shop = salon.shop
+    history.add(shop, make_customer(shop, "ana"), [done(local(2026, 6, 1))])
+    assert salon.delete("/groups/first-visit-follow-ups").status_code == 200
+    changes = refresh.refresh_shop(shop, NOW)
+    assert "first-visit-follow-ups" not in {change.key for change in changes}
+    assert salon.get("/groups/first-visit-follow-ups").status_code == 404

@@ -10,6 +10,7 @@ from plugin.db import session
 from plugin.models import Activity, Customer
 from plugin.models._columns import utcnow
 from plugin.segments.clock import ShopClock
+from plugin.segments.preview import preview
 from plugin.segments.refresh import refresh_customer, refresh_shop
 from plugin.segments.rfm import refresh_scores, score_customer
 
@@ -117,7 +118,6 @@ def test_tier_groups_hold_the_tiers(scored_shop):
     ("rfm_tier", "!=", "prospect", {"A", "B", "C", "D", "E", "F", "G", "H", "I"}),
 ])
 def test_rfm_leaves_read_the_stored_scores(scored_shop, metric, op, value, expected):
-    from plugin.segments.preview import preview
     result = preview(scored_shop, {"metric": metric, "op": op, "value": value}, NOW, sample_size=20)
     assert {customer.external_id for customer in result["sample"]} == expected
 
