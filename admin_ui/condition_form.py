@@ -30,7 +30,9 @@ METRIC_CHOICES = [
     SelectChoice(metric, METRIC_LABELS[metric], optgroup="Activity" if metric in ACTIVITY_METRICS else "Customer")
     for metric in METRICS
 ]
-OPERATOR_SIGNS = {"=": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥", "in": "is one of", "between": "between"}
+OPERATOR_SIGNS = {
+    "=": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥", "in": "is one of", "between": "between",
+}
 #: Counts of activity read better as words at 0 and 1: "No past visits in the last 2 months".
 COUNTED = {"past_count": ("past visit", "past visits"), "upcoming_count": ("upcoming booking", "upcoming bookings"),
            "online_count": ("online visit", "online visits")}
@@ -63,7 +65,8 @@ class RowForm(Form):
                        validate_choice=False)
     period_from = StringField("From")
     period_to = StringField("To")
-    op = SelectField("Operator", choices=[SelectChoice(op, sign) for op, sign in OPERATOR_SIGNS.items()], default=">=", validate_choice=False)
+    op = SelectField("Operator", choices=[SelectChoice(op, sign) for op, sign in OPERATOR_SIGNS.items()],
+                     default=">=", validate_choice=False)
     value = StringField("Value")
     location = StringField("Location")
     product = StringField("Product")
@@ -87,10 +90,12 @@ class SegmentForm(GroupForm):
 
     The JSON textarea and the rows say the same thing when the page is drawn; ``json_shown``
     remembers what it said, so on submit the JSON wins if the admin edited it, else the rows do.
+    A condition nested deeper than rows can show is carried by the JSON alone.
     """
 
     is_default = None
-    match = RadioField("Match", choices=[SelectChoice("all"), SelectChoice("any")], default="all", validate_choice=False)
+    match = RadioField("Match", choices=[SelectChoice("all"), SelectChoice("any")], default="all",
+                       validate_choice=False)
     rows = FieldList(FormField(RowForm), min_entries=1)
     add_row = SubmitField("Add row")
     condition_json = TextAreaField("Condition as JSON")
@@ -98,8 +103,13 @@ class SegmentForm(GroupForm):
     preview = SubmitField("Preview")
     save = SubmitField("Save segment")
 
-    #: False when the condition nests deeper than rows can show: the JSON alone carries it.
-    representable = True
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shown = (self.json_shown.data or "").strip()
+        #: Whether the rows show the condition (else the JSON alone does).
+        self.representable = not shown or condition_rows(_loads(shown)) is not None
+        #: Whether the last condition read came from the JSON textarea.
+        self.from_json = False
 
     def fill_from(self, group) -> None:
         self.name.data = group.name
@@ -108,13 +118,13 @@ class SegmentForm(GroupForm):
         self.fill_condition(group.condition)
 
     def group_input(self) -> dict[str, Any]:
-        return {"name": self.name.data or "", "colour": self.chosen_colour(), "description": self.description.data or ""}
+        return {"name": self.name.data or "", "colour": self.chosen_colour(),
+                "description": self.description.data or ""}
 
     # ---- the condition -------------------------------------------------------------------
     def fill_condition(self, condition: Any) -> None:
         """Rows and JSON both showing ``condition``."""
-        shown = condition_text(condition)
-        self.condition_json.data = self.json_shown.data = shown
+        self._show_json(condition)
         rows = condition_rows(condition)
         self.representable = rows is not None
         if rows is not None:
@@ -133,60 +143,61 @@ class SegmentForm(GroupForm):
 
     def condition(self) -> Any | None:
         """The submitted condition (the edited JSON, else the rows), or None with the problem shown."""
-        self.representable = (self.json_shown.data or "").strip() == "" or \
-            condition_rows(_loads(self.json_shown.data)) is not None
-        if self.json_edited() or not self.representable:
+        self.from_json = self.json_edited() or not self.representable
+        if self.from_json:
             try:
-                condition = json.loads(self.condition_json.data or "")
+                return json.loads(self.condition_json.data or "")
             except ValueError as error:
                 self.condition_json.errors = [f"not valid JSON: {error}"]
                 return None
-            self.edited_json = True
-            return condition
-        self.edited_json = False
         rows = [entry.form for entry in self.rows]
-        problems = [(index, "period_from", "give either the last N days or months, or a period, not both")
-                    for index, row in enumerate(rows)
-                    if (row.last.data or "").strip() and ((row.period_from.data or "").strip() or (row.period_to.data or "").strip())]
-        for index, field, message in problems:
-            rows[index][field].errors = [message]
-        if problems:
+        for row in rows:
+            if _text(row.last) and (_text(row.period_from) or _text(row.period_to)):
+                row.period_from.errors = ["give either the last N days or months, or a period, not both"]
+        if any(row.period_from.errors for row in rows):
             return None
         return rows_condition(self.match.data, [row.data for row in rows])
 
     def accept(self, condition: Any) -> None:
         """After a valid submit: rows and JSON redrawn from what was accepted."""
-        if getattr(self, "edited_json", False) or not self.representable:
+        if self.from_json:
             self.fill_condition(condition)
         else:
-            self.condition_json.data = self.json_shown.data = condition_text(condition)
+            self._show_json(condition)
 
     def keep_json(self, condition: Any) -> None:
         """After a refused submit from the rows: the JSON shows what the rows said."""
-        if not getattr(self, "edited_json", False) and self.representable and condition is not None:
-            self.condition_json.data = self.json_shown.data = condition_text(condition)
+        if not self.from_json and condition is not None:
+            self._show_json(condition)
+
+    def show_rows_as_json(self) -> None:
+        """After Add row or Remove: the JSON says what the rows now say, unless the admin edited it."""
+        if self.representable and not self.json_edited():
+            self._show_json(rows_condition(self.match.data, [entry.form.data for entry in self.rows]))
+
+    def _show_json(self, condition: Any) -> None:
+        self.condition_json.data = self.json_shown.data = condition_text(condition)
 
     def attach_condition_errors(self, fields: dict[str, list[str]]) -> None:
-        """``condition.all[1].op`` → row 2's operator; with edited JSON, under the JSON with its path."""
+        """``condition.all[1].op`` → row 2's operator; with the JSON in charge, under the JSON with its path."""
         for name, messages in fields.items():
             path = name.removeprefix("condition").lstrip(".")
-            if getattr(self, "edited_json", False) or not self.representable or not path:
+            index, field = row_field(path) if path else (0, None)
+            if self.from_json or not path or index >= len(self.rows.entries):
                 where = f"{path}: " if path else ""
-                self.condition_json.errors = [*self.condition_json.errors, *(where + m for m in messages)]
+                self.condition_json.errors = [*self.condition_json.errors, *(where + message for message in messages)]
                 continue
-            index, field = row_field(path)
-            row = self.rows.entries[index].form if index < len(self.rows.entries) else None
-            if row is None:
-                self.condition_json.errors = [*self.condition_json.errors, *(f"{path}: {m}" for m in messages)]
-            elif field is None:
+            row = self.rows.entries[index].form
+            if field is None:
                 row.form_errors = [*row.form_errors, *messages]
             else:
                 row[field].errors = [*row[field].errors, *messages]
 
     def attach_service_error(self, error: CustomerGroupsError) -> None:
         fields = error.fields or {"": [error.description]}
-        self.attach_condition_errors({k: v for k, v in fields.items() if k.startswith("condition")})
-        rest = {k: v for k, v in fields.items() if not k.startswith("condition")}
+        about_condition = {name: problems for name, problems in fields.items() if name.startswith("condition")}
+        self.attach_condition_errors(about_condition)
+        rest = {name: problems for name, problems in fields.items() if name not in about_condition}
         if rest:
             super().attach_service_error(type(error)(error.description, fields=rest))
 
@@ -195,18 +206,13 @@ class SegmentForm(GroupForm):
         """Handle "Add row" or a row's "Remove"; True when one was pressed (nothing else to do)."""
         if self.add_row.data:
             self.rows.append_entry()
-            return True
-        for index, entry in enumerate(self.rows.entries):
-            if entry.form.remove.data:
-                remaining = [row.form.data for row in self.rows.entries if row is not entry]
-                _replace_rows(self.rows, remaining or [{}])
-                return True
-        return False
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.condition_json.errors) or any(
-            row.form.errors or row.form.form_errors for row in self.rows.entries)
+        elif removed := next((entry for entry in self.rows.entries if entry.form.remove.data), None):
+            remaining = [entry.form.data for entry in self.rows.entries if entry is not removed]
+            _replace_rows(self.rows, remaining or [{}])
+        else:
+            return False
+        self.show_rows_as_json()
+        return True
 
 
 # ---- rows ↔ condition ----------------------------------------------------------------------
@@ -323,6 +329,10 @@ def row_field(path: str) -> tuple[int, str | None]:
 
 def condition_text(condition: Any) -> str:
     return json.dumps(condition, indent=2, ensure_ascii=False) if condition is not None else ""
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
 
 
 def _loads(text: str | None) -> Any:

@@ -123,10 +123,6 @@ def _submitted(form: SegmentForm, group: Group | None):
     if not form.validate_on_submit():
         return _builder(form, group, status=422)
     if form.change_rows():
-        form.keep_json(form.condition() if not form.json_edited() else None)
-        form.condition_json.errors = []
-        for entry in form.rows.entries:
-            _clear_errors(entry.form)
         return _builder(form, group)
     condition = form.condition()
     if condition is None:
@@ -174,9 +170,3 @@ def _given_condition() -> Any | None:
     except ValueError:
         return None
     return condition if isinstance(condition, dict) else None
-
-
-def _clear_errors(row_form) -> None:
-    row_form.form_errors = []
-    for field in row_form:
-        field.errors = []
