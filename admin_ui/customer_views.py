@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, send_file, url_for
@@ -18,13 +19,14 @@ from plugin.errors import Conflict, ValidationFailed
 from plugin.exports import MEDIA_TYPES, export_customers, export_file, export_status, start_export
 from plugin.models import Group, Shop
 from plugin.models.customer import GENDERS
-from plugin.segments.clock import ShopClock
 from plugin.models._columns import utcnow
+from plugin.segments.clock import ShopClock
+from plugin.segments.conditions import Condition
 from plugin.services import customers, groups
 
 from . import admin_blueprint
 from .access import current_shop
-from .condition_form import condition_text, condition_words
+from .condition_form import condition_words
 
 #: The Customers page's sort orders, as offered in its menu.
 SORTS = {
@@ -35,6 +37,9 @@ SORTS = {
 }
 #: Lists up to this many customers download at once; longer ones are prepared in the background.
 INLINE_EXPORT_LIMIT = 5000
+#: Customers counted at most: past it the page says "10,000+" and pages on with Next, so a broad
+#: filter over a big shop never costs a full count.
+COUNT_LIMIT = 10_000
 #: The export of every customer: a condition that holds for each of them.
 EVERYONE = {"metric": "past_count", "op": ">=", "value": 0}
 #: Filters that are not part of what is exported (how the list is shown, not who is in it).
@@ -55,25 +60,28 @@ class CustomerFilters(Form):
     spent_max = StringField("Spent at most")
     visits_min = StringField("Visits at least")
     visits_max = StringField("Visits at most")
-    gender = SelectField("Gender", choices=[SelectChoice("", "Any"), *(SelectChoice(gender, gender.capitalize()) for gender in GENDERS)],
-                         validate_choice=False)
+    gender = SelectField("Gender", validate_choice=False, choices=[
+        SelectChoice("", "Any"), *(SelectChoice(gender, gender.capitalize()) for gender in GENDERS)])
     locations = StringField("Visited a location")
     online = BooleanField("Booked online")
     birthday_days = StringField("Birthday within days")
     campaign = StringField("Received campaign")
     group = SelectField("Group", validate_choice=False)
     tags = StringField("Importance (tags)")
-    sort = SelectField("Sort", choices=[SelectChoice(value, label) for value, label in SORTS.items()], default="name", validate_choice=False)
+    sort = SelectField("Sort", choices=[SelectChoice(value, label) for value, label in SORTS.items()],
+                       default="name", validate_choice=False)
 
     def leaves(self, shop: Shop) -> list[tuple[str, dict[str, Any]]]:
         """``(field name, leaf)`` for each filter given, in the form's order."""
         found: list[tuple[str, dict[str, Any]]] = []
-        text = {name: (field.data or "").strip() if isinstance(field.data, str) else field.data for name, field in self._fields.items()}
-        today = ShopClock.at(utcnow(), shop.timezone).today.isoformat()
-        if text["visited_from"] or text["visited_to"]:
-            found.append(("visited_from", _past_count(">=", 1, within=_period(text["visited_from"], text["visited_to"], today))))
-        if text["absent_from"] or text["absent_to"]:
-            found.append(("absent_from", _past_count("=", 0, within=_period(text["absent_from"], text["absent_to"], today))))
+        text = {name: field.data.strip() if isinstance(field.data, str) else field.data
+                for name, field in self._fields.items()}
+        today = today_in(shop).isoformat()
+        for period, op, value in (("visited", ">=", 1), ("absent", "=", 0)):
+            start, end = text[f"{period}_from"], text[f"{period}_to"]
+            if start or end:
+                found.append((f"{period}_from", _past_count(op, value, within={"from": start or EARLIEST_DAY,
+                                                                                "to": end or today})))
         if text["spent_min"]:
             found.append(("spent_min", {"metric": "total_spent", "op": ">=", "value": text["spent_min"]}))
         if text["spent_max"]:
@@ -140,13 +148,14 @@ def customers_list():
     }
     if listing.problem:
         return render_template("customer_groups/customers/list.html", **context), 422
-    query = listing.query(shop)
-    context["total"] = session().scalar(select(func.count()).select_from(query.subquery()))
-    context["pages"] = max(math.ceil(context["total"] / per_page), 1)
-    context["rows"], _more = customers.search_customers(
+    context["rows"], more = customers.search_customers(
         shop, q=listing.q, group_id=listing.group.id if listing.group else None, condition=listing.parsed,
         sort=listing.sort, page=page, per_page=per_page,
     )
+    context["total"] = listing.count(shop, at_most=COUNT_LIMIT)
+    context["capped"] = context["total"] > COUNT_LIMIT
+    known = min(context["total"], COUNT_LIMIT)
+    context["pages"] = max(math.ceil(known / per_page), page + 1 if more else page, 1)
     return render_template("customer_groups/customers/list.html", **context)
 
 
@@ -162,8 +171,7 @@ def customers_export():
     source = export_source(listing)
     if listing.problem or source is None:
         raise Conflict("These filters cannot be exported: remove the search text, or export a group or filters alone.")
-    count = session().scalar(select(func.count()).select_from(listing.query(shop).subquery()))
-    if count > INLINE_EXPORT_LIMIT:
+    if listing.count(shop, at_most=INLINE_EXPORT_LIMIT) > INLINE_EXPORT_LIMIT:
         export_id = start_export(shop, source, form.format)
         return redirect(url_for(".customers_export_status", export_id=export_id))
     stream = io.BytesIO()
@@ -211,23 +219,26 @@ def _filters(shop: Shop, formdata) -> CustomerFilters:
     return filters
 
 
+@dataclass
 class Listing:
     """The filters read: search text, group, condition (JSON and parsed), sort, and any problem."""
 
-    def __init__(self, q: str, group: Group | None, condition: Any, parsed, sort: str, problem: bool):
-        self.q, self.group, self.condition, self.parsed, self.sort, self.problem = q, group, condition, parsed, sort, problem
-
-    @property
-    def condition_json(self) -> str:
-        return condition_text(self.condition)
+    q: str
+    group: Group | None
+    condition: Any
+    parsed: Condition | None
+    sort: str
+    problem: bool
 
     def words(self, currency: str) -> str:
         return condition_words(self.condition, currency) if self.condition else ""
 
-    def query(self, shop: Shop):
-        return customers.filtered_customers(
+    def count(self, shop: Shop, *, at_most: int) -> int:
+        """How many customers are listed, counted up to ``at_most + 1``."""
+        listed = customers.filtered_customers(
             shop, q=self.q, group_id=self.group.id if self.group else None, condition=self.parsed,
         )
+        return session().scalar(select(func.count()).select_from(listed.limit(at_most + 1).subquery()))
 
 
 def customer_listing(shop: Shop, filters: CustomerFilters) -> Listing:
@@ -248,10 +259,6 @@ def _past_count(op: str, value: Any, **narrowing: Any) -> dict[str, Any]:
     leaf.update({name: value for name, value in narrowing.items() if value is not None})
     leaf.update(op=op, value=value)
     return leaf
-
-
-def _period(start: str, end: str, today: str) -> dict[str, str]:
-    return {"from": start or EARLIEST_DAY, "to": end or today}
 
 
 def _number(text: str) -> Any:
