@@ -16,13 +16,14 @@ from .access import current_admin, current_shop
 #: What each kind of file imports with, and its columns in the SPEC's order.
 IMPORTERS = {"customers": import_customers, "activities": import_activities}
 SCHEMAS = {"customers": CustomerInSchema(), "activities": ActivityInSchema()}
-COLUMNS = {kind: [field.data_key or name for name, field in schema.load_fields.items()] for kind, schema in SCHEMAS.items()}
+COLUMNS = {kind: [field.data_key or name for name, field in schema.load_fields.items()]
+           for kind, schema in SCHEMAS.items()}
 REQUIRED = {kind: [field.data_key or name for name, field in schema.load_fields.items() if field.required]
             for kind, schema in SCHEMAS.items()}
 
 class ImportForm(FlaskForm):
-    kind = RadioField("The file holds", choices=[SelectChoice("customers", "Customers"), SelectChoice("activities", "Activities")],
-                      default="customers")
+    kind = RadioField("The file holds", default="customers", choices=[
+        SelectChoice("customers", "Customers"), SelectChoice("activities", "Activities")])
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
 
 
