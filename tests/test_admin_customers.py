@@ -351,3 +351,17 @@ def test_an_export_without_the_csrf_token_is_refused(database_url, population):
         assert client.post(EXPORT, data={"csv": "CSV"}).status_code == 400
     with protected.app_context():
         protected.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_a_long_list_is_counted_up_to_a_limit_and_pages_on(client, population, make_customer, monkeypatch):
+    monkeypatch.setattr("admin_ui.customer_views.COUNT_LIMIT", 5)
+    for number in range(4):
+        make_customer(population, f"extra-{number}", first_name="Zed", last_name=f"Zz{number}")
+    # when: 8 customers, counted up to 5, 2 a page
+    third = html.unescape(client.get(PAGE, query_string={"per_page": "2", "page": "3"}).text)
+    # then: "more than 5", pages known up to 3, and Next to the 4th
+    assert re.search(r'More than <span id="customer-total">5</span> customers', third)
+    assert listed(third) == ["extra-0", "extra-1"]
+    assert re.search(r'rel="next" href="[^"]*page=4', third)
+    fourth = client.get(PAGE, query_string={"per_page": "2", "page": "4"}).text
+    assert listed(fourth) == ["extra-2", "extra-3"] and 'rel="next"' not in fourth
