@@ -34,6 +34,11 @@ OPERATORS = {
     "campaign": {"=", "!="},
 }
 NARROWINGS = ("location", "product", "category", "staff")
+#: Bounds that keep every value inside the database's integers and the calendar.
+MAX_COUNT = {"rfm_r": 5, "rfm_f": 5, "rfm_m": 5, "birthday_within_days": 366}
+MAX_WHOLE_NUMBER = 2**31 - 1
+MAX_AMOUNT = Decimal(10) ** 9
+MAX_SPAN = {"days": 36_600, "months": 1_200}
 WINDOW_UNITS = ("days", "months")
 MAX_DEPTH = 8
 MAX_LEAVES = 50
@@ -196,9 +201,7 @@ def _value(metric: str, value_type: str, op: str, value: Any, path: str) -> Any:
 
 def _scalar(metric: str, value_type: str, value: Any, path: str) -> Any:
     if value_type == "count":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConditionError(path, "must be a whole number, 0 or more")
-        return value
+        return _whole_number(value, path, 0, MAX_COUNT.get(metric, MAX_WHOLE_NUMBER))
     if value_type == "money":
         if isinstance(value, (bool, float)) or not isinstance(value, (str, int)):
             raise ConditionError(path, 'must be an amount as a string, e.g. "100.00"')
@@ -210,6 +213,8 @@ def _scalar(metric: str, value_type: str, value: Any, path: str) -> Any:
             raise ConditionError(path, "must be an amount, 0 or more")
         if amount.as_tuple().exponent < -3:
             raise ConditionError(path, "at most 3 decimals (amounts are kept to the thousandth)")
+        if amount > MAX_AMOUNT:
+            raise ConditionError(path, f"must be at most {MAX_AMOUNT:,}")
         return amount
     if value_type == "time":
         return _time(value, path)
@@ -228,11 +233,9 @@ def _time(value: Any, path: str) -> datetime | date | RelativeTime:
     if isinstance(value, dict):
         _only(value, {"ago", "unit"}, path)
         ago, unit = value.get("ago"), value.get("unit")
-        if isinstance(ago, bool) or not isinstance(ago, int) or ago < 0:
-            raise ConditionError(_at(path, "ago"), "must be a whole number, 0 or more")
         if unit not in WINDOW_UNITS:
             raise ConditionError(_at(path, "unit"), "must be days or months")
-        return RelativeTime(ago, unit)
+        return RelativeTime(_whole_number(ago, _at(path, "ago"), 0, MAX_SPAN[unit]), unit)
     if isinstance(value, str):
         try:
             return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
@@ -248,11 +251,15 @@ def _window(data: Any, path: str) -> Window | Period:
         return _period(data, path)
     _only(data, {"last", "unit"}, path)
     last, unit = data.get("last"), data.get("unit")
-    if isinstance(last, bool) or not isinstance(last, int) or last < 1:
-        raise ConditionError(_at(path, "last"), "must be a whole number, 1 or more")
     if unit not in WINDOW_UNITS:
         raise ConditionError(_at(path, "unit"), "must be days or months")
-    return Window(last, unit)
+    return Window(_whole_number(last, _at(path, "last"), 1, MAX_SPAN[unit]), unit)
+
+
+def _whole_number(value: Any, path: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConditionError(path, f"must be a whole number, {low} or more and at most {high:,}")
+    return value
 
 
 def _period(data: dict, path: str) -> Period:
