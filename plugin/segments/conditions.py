@@ -35,7 +35,7 @@ OPERATORS = {
 }
 NARROWINGS = ("location", "product", "category", "staff")
 #: Bounds that keep every value inside the database's integers and the calendar.
-MAX_COUNT = {"rfm_r": 5, "rfm_f": 5, "rfm_m": 5, "birthday_within_days": 366}
+MAX_COUNT = {"rfm_r": 32_767, "rfm_f": 32_767, "rfm_m": 32_767}  # SMALLINT columns
 MAX_WHOLE_NUMBER = 2**31 - 1
 MAX_AMOUNT = Decimal(10) ** 9
 MAX_SPAN = {"days": 36_600, "months": 1_200}
