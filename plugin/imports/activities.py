@@ -29,13 +29,14 @@ class ActivityChunks:
     def __init__(self, shop: Shop, header: list[str], *, actor: str, now: datetime):
         self.shop = shop
         self.now = now
+        self.currency = shop.currency
         self._milli: dict[str, int] = {}
 
     def prepare(self, row: int, data: dict[str, Any]) -> dict[str, Any]:
         """What ``record_activity`` checks beyond the schema: the shop's currency; the amount in thousandths."""
-        currency = data.get("currency") or self.shop.currency
-        if currency != self.shop.currency:
-            raise ImportFailed(row, "currency", f"this shop counts in {self.shop.currency}, not {currency}")
+        currency = data.get("currency") or self.currency
+        if currency != self.currency:
+            raise ImportFailed(row, "currency", f"this shop counts in {self.currency}, not {currency}")
         data["currency"] = currency
         amount = data["amount"]
         milli = self._milli.get(amount)

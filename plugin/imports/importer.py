@@ -7,7 +7,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from marshmallow import Schema
-from sqlalchemy import text
+from sqlalchemy import text as sql_text
 
 from ..db import session
 from ..models import Shop
@@ -20,6 +20,7 @@ from .customers import CustomerChunks
 from .errors import ImportFailed
 from .reading import numbered_records, read_header
 from .rows import RowLoader
+from .writer import ChunkWriter
 
 #: Rows validated in Python before each round of SQL: big enough that statements are few,
 #: small enough that a chunk of parsed rows stays a few megabytes.
@@ -77,12 +78,14 @@ def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, pro
          actor: str) -> ImportReport:
     db = session()
     report = ImportReport(kind)
+    writer = None
     try:
         records = numbered_records(text)
         header = read_header(records, known=_columns(schema), required=_required(schema))
         loader = RowLoader(schema, header, ZoneInfo(shop.timezone))
         chunks = chunks_class(shop, header, actor=actor, now=utcnow())
         staging.create(chunks.tables)
+        writer = ChunkWriter.for_database(chunks, report)
         chunk: list[tuple[int, dict[str, Any]]] = []
         for row, cells in records:
             if not cells:  # a blank line
@@ -90,18 +93,22 @@ def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, pro
             try:
                 chunk.append((row, chunks.prepare(row, loader.load(row, cells))))
             except ImportFailed:
-                _write(chunks, chunk, report)  # an earlier row may be wrong in a way only the database sees
+                writer.finish()  # an earlier row may be wrong in a way only the database sees:
+                writer.write(chunk)  # that row is the first bad one
                 raise
             report.rows += 1
             if len(chunk) >= CHUNK_ROWS:
-                _write(chunks, chunk, report)
+                writer.put(chunk)
                 chunk = []
                 if progress is not None:
-                    progress(report.rows)
-        _write(chunks, chunk, report)
+                    progress(writer.rows_written)
+        writer.put(chunk)
+        writer.finish()
         staging.drop(chunks.tables)
         db.commit()
     except BaseException:
+        if writer is not None:
+            writer.abandon()
         db.rollback()
         raise
     if report.created + report.updated >= ANALYZE_AFTER:
@@ -113,17 +120,8 @@ def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, pro
 
 def _analyze(tables) -> None:
     for table in tables:
-        session().execute(text(f"ANALYZE {table.name}"))
+        session().execute(sql_text(f"ANALYZE {table.name}"))
     session().commit()
-
-
-def _write(chunks, chunk: list, report: ImportReport) -> None:
-    if not chunk:
-        return
-    records, created, updated = chunks.write(chunk)
-    report.created += created
-    report.updated += updated
-    report.unchanged += records - created - updated
 
 
 def _columns(schema: Schema) -> list[str]:

@@ -89,8 +89,10 @@ class RowLoader:
                 if column.field.required:
                     raise ImportFailed(row, column.name, _required_message(column.field))
                 continue
+            cache = column.cache  # the common case, inline: a cell text seen before
+            value = cache.get(text, _MISS) if cache is not None else _MISS
             try:
-                data[column.attribute] = column.load(text, data)
+                data[column.attribute] = value if value is not _MISS else column.load(text, data)
             except ValidationError as error:
                 raise ImportFailed(row, column.name, _first_message(error.messages)) from None
         for attribute, default in self.defaults:
