@@ -403,3 +403,17 @@ def test_a_big_import_refreshes_the_planner_statistics(salon, monkeypatch):
     else:
         rows = session().scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'cg_customers' LIMIT 1")).split()[0]
     assert int(rows) == 3
+
+
+def test_an_uploaded_file_is_read_through_open_text(salon):
+    """What the admin page does with an upload: bytes in, a byte-order mark skipped, bytes counted."""
+    from werkzeug.datastructures import FileStorage
+
+    from plugin.imports import open_text
+
+    body = "\ufeffexternal_id,city\nc-1,Bra\u0219ov\n".encode()
+    upload = FileStorage(stream=io.BytesIO(body), filename="customers.csv")
+    text, counter = open_text(upload.stream)
+    report = import_customers(salon, text)
+    assert report.created == 1 and customer(salon, "c-1").city == "Bra\u0219ov"
+    assert counter.bytes_read == len(body)

@@ -61,13 +61,19 @@ class CountingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        count = self.raw.readinto(buffer)
-        self.bytes_read += count or 0
+        if hasattr(self.raw, "readinto"):
+            count = self.raw.readinto(buffer) or 0
+        else:  # a stream that only reads (some upload wrappers)
+            data = self.raw.read(len(buffer))
+            count = len(data)
+            buffer[:count] = data
+        self.bytes_read += count
         return count
 
 
 def open_text(binary: IO[bytes]) -> tuple[IO[str], CountingReader]:
-    """UTF-8 text over ``binary`` (a byte-order mark is skipped), with its byte counter."""
+    """UTF-8 text over ``binary`` (a file opened ``"rb"``, an upload's stream; a byte-order mark
+    is skipped), and its counter of bytes read, for a progress bar over the file's size."""
     counter = CountingReader(binary)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
     return text, counter
