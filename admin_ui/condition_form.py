@@ -158,6 +158,21 @@ class SegmentForm(GroupForm):
             return None
         return rows_condition(self.match.data, [row.data for row in rows])
 
+    def check_rows(self, check) -> bool:
+        """Each row's leaf through ``check`` (which raises ``ValidationFailed``), so that every bad
+        row is marked at once, not only the first; True when all rows pass (or the JSON is in charge)."""
+        if self.from_json:
+            return True
+        passed = True
+        for index, entry in enumerate(self.rows.entries):
+            try:
+                check(row_leaf(entry.form.data))
+            except CustomerGroupsError as error:
+                passed = False
+                self.attach_condition_errors({
+                    _in_row(name, index): problems for name, problems in (error.fields or {}).items()})
+        return passed
+
     def accept(self, condition: Any) -> None:
         """After a valid submit: rows and JSON redrawn from what was accepted."""
         if self.from_json:
@@ -329,6 +344,11 @@ def row_field(path: str) -> tuple[int, str | None]:
 
 def condition_text(condition: Any) -> str:
     return json.dumps(condition, indent=2, ensure_ascii=False) if condition is not None else ""
+
+
+def _in_row(name: str, index: int) -> str:
+    """A path inside one row's leaf (``condition.not.value``) as a path in the rows' condition."""
+    return f"condition.all[{index}]." + name.removeprefix("condition").lstrip(".")
 
 
 def _text(field) -> str:

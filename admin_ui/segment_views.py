@@ -19,8 +19,8 @@ from plugin.services import customers, groups, members
 
 from . import admin_blueprint
 from .access import current_shop
-from .charts import size_chart, size_series
-from .condition_form import SegmentForm, condition_lines, condition_text, leaf_words
+from .charts import WIDE, WIDTH, size_chart, size_series
+from .condition_form import SegmentForm, condition_lines, condition_text, condition_words, leaf_words
 
 #: What a new segment's builder starts from (SPEC §3's example leaf).
 STARTING_CONDITION = {"metric": "past_count", "within": {"last": 12, "unit": "months"}, "op": ">=", "value": 3}
@@ -83,9 +83,10 @@ def group_insights(shop: Shop, group: Group, *, chart: bool = True) -> dict[str,
     if group.builtin:
         return {}
     insights: dict[str, Any] = {"share": share_of_customers(group.member_count)}
+    segment = group.kind == "dynamic" and group.condition is not None
     if chart:
-        insights["chart"] = size_chart(size_series(shop, group))
-    if group.kind == "dynamic" and group.condition is not None:
+        insights["chart"] = size_chart(size_series(shop, group), width=WIDTH if segment else WIDE)
+    if segment:
         insights["condition_heading"], insights["condition_lines"] = condition_lines(group.condition, shop.currency)
         insights["condition_json"] = condition_text(group.condition)
     return insights
@@ -128,6 +129,9 @@ def _submitted(form: SegmentForm, group: Group | None):
     if condition is None:
         return _builder(form, group, status=422)
     fields = form.load(GroupPatchSchema(partial=True) if group else GroupInSchema()) if form.save.data else {}
+    if not form.check_rows(groups.valid_condition):
+        form.keep_json(condition)
+        return _builder(form, group, status=422)
     try:
         groups.valid_condition(condition)
     except ValidationFailed as error:
@@ -157,10 +161,21 @@ def _submitted(form: SegmentForm, group: Group | None):
 
 
 def _builder(form: SegmentForm, group: Group | None, *, status: int = 200, preview: dict | None = None):
+    shop = current_shop()
     return render_template(
-        "customer_groups/segments/builder.html", form=form, group=group, preview=preview,
-        shop=current_shop(), share=share_of_customers(preview["count"]) if preview else None,
+        "customer_groups/segments/builder.html", form=form, group=group, preview=preview, shop=shop,
+        share=share_of_customers(preview["count"]) if preview else None,
+        json_words=None if form.representable else _json_words(form.json_shown.data, shop.currency),
     ), status
+
+
+def _json_words(text: str | None, currency: str) -> str | None:
+    """The condition the JSON alone carries, in words (when it reads as a condition at all)."""
+    try:
+        condition = json.loads(text or "")
+    except ValueError:
+        return None
+    return condition_words(condition, currency) if isinstance(condition, dict) else None
 
 
 def _given_condition() -> Any | None:
