@@ -14,7 +14,8 @@ from plugin.segments.clock import ShopClock
 
 #: Days the group page's chart covers, ending today (in the shop's timezone).
 CHART_DAYS = 90
-WIDTH, HEIGHT = 640, 200
+#: The drawing's size in its own units: beside a segment's condition, or across the page.
+WIDTH, WIDE, HEIGHT = 640, 1160, 200
 #: Room for the axis labels around the plotting area.
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 26
 
@@ -88,10 +89,12 @@ class Chart:
     plot_bottom: int = HEIGHT - BOTTOM
 
 
-def size_chart(series: list[SizePoint]) -> Chart:
+def size_chart(series: list[SizePoint], *, width: int = WIDTH) -> Chart:
+    """The drawing of ``series``: y from 0 to four round steps, x one point a day, a date label
+    every sixth of the way."""
     tick_step = _tick_step(max((point.size for point in series), default=0))
     top_value = 4 * tick_step
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_width, plot_height = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_width / max(len(series) - 1, 1)
 
     def x(index: int) -> float:
@@ -110,7 +113,8 @@ def size_chart(series: list[SizePoint]) -> Chart:
     summary = (f"{first.size:,} on {first.day.isoformat()}, {last.size:,} on {last.day.isoformat()}; "
                f"{sum(p.entered for p in series):,} entered and {sum(p.left for p in series):,} left "
                f"in {len(series)} days.")
-    return Chart(WIDTH, HEIGHT, line, area, y_ticks, x_ticks, points[-1][0], points[-1][1], summary, series)
+    return Chart(width, HEIGHT, line, area, y_ticks, x_ticks, points[-1][0], points[-1][1], summary, series,
+                 plot_right=width - RIGHT)
 
 
 def _tick_step(value: int) -> int:
