@@ -272,6 +272,7 @@ def test_json_the_rows_cannot_show_is_kept_as_json(client, population):
         row(0, "gender", "=", "male"), condition_json=json.dumps(nested), json_shown="{}")).text
     assert preview_count(page) == 6
     assert 'id="rows-0-metric"' not in page and "edit it as JSON" in page
+    assert 'id="json-words">not (Gender = male or City = Iasi)</p>' in html.unescape(page)
     # when: previewed again, the JSON (now shown) still carries the condition
     again = client.post(f"{ADMIN}/segments/new", data=builder(
         action="preview", condition_json=textarea(page), json_shown=textarea(page))).text
@@ -300,6 +301,16 @@ def test_a_bad_row_is_shown_next_to_its_field_and_nothing_is_saved(client, popul
     assert not re.search(r'id="rows-0-\w+-error"', response.text)
     assert "preview-count" not in response.text
     assert dynamic_groups(population) == before
+
+
+def test_every_bad_row_is_marked_at_once(client, population):
+    response = client.post(f"{ADMIN}/segments/new", data=builder(
+        row(0, "past_count", ">=", "x"), row(1, "gender", "=", "male"), row(2, "total_spent", "in", "3", negate=True),
+        action="save", name="Broken"))
+    assert response.status_code == 422
+    assert "must be a whole number" in row_error(response.text, 0, "value")
+    assert not re.search(r'id="rows-1-\w+-error"', response.text)
+    assert "'in' does not apply to total_spent" in row_error(response.text, 2, "op")
 
 
 def test_a_bad_edited_json_is_shown_under_the_json_with_its_path(client, population):
