@@ -158,13 +158,6 @@ def test_refresh_shop_scores_rfm_before_the_tier_groups(salon, make_customer, hi
     assert members(shop, "high-value") == {"ana"}
 
 
-STALE_STATEMENT = pytest.mark.xfail(strict=True, reason=(
-    "refresh._verdict_statements reuses the per-customer statement while the shop id, the groups' "
-    "conditions and clock.now truncated to the second are the same; the statement has the exact now and "
-    "the shop's timezone baked in, so a later now in the same second, or a new timezone, is ignored"))
-
-
-@STALE_STATEMENT
 def test_per_customer_refresh_uses_its_own_now_to_the_microsecond(salon, make_customer, history):
     # given a "booked" group and ana's booking at 12:00:00.5
     shop = salon.shop
@@ -183,7 +176,6 @@ def test_per_customer_refresh_uses_its_own_now_to_the_microsecond(salon, make_cu
     assert members(shop, "booked") == set()
 
 
-@STALE_STATEMENT
 def test_per_customer_refresh_follows_a_change_of_timezone(salon, make_customer):
     # given a group of customers registered on 15 June or later, and ana who registered at
     # 01:30 on 15 June in Bucharest (22:30 UTC on 14 June)
