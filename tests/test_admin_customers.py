@@ -13,7 +13,7 @@ import pytest
 from plugin.db import session
 from plugin.models import Delivery
 from plugin.models._columns import utcnow
-from plugin.services import activities, groups, members
+from plugin.services import activities, members
 
 ADMIN = "/admin/crm/groups"
 PAGE = f"{ADMIN}/customers/"

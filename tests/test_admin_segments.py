@@ -10,18 +10,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from plugin.db import session
-from plugin.models import Group, MembershipEvent
-from plugin.models._columns import utcnow
-from plugin.segments.preview import preview
-from plugin.services import activities, groups, members
-
 from admin_ui.charts import size_chart, size_series
 from admin_ui.condition_form import (
     METRIC_LABELS, condition_lines, condition_rows, condition_words, row_field, rows_condition,
 )
+from plugin.db import session
+from plugin.models import Group, MembershipEvent
+from plugin.models._columns import utcnow
 from plugin.segments.conditions import METRICS
 from plugin.segments.presets import PRESETS
+from plugin.segments.preview import preview
+from plugin.services import activities, customers, groups, members
 
 from .conftest import group_keys
 
@@ -93,6 +92,10 @@ def dynamic_groups(shop) -> dict[str, dict]:
 def member_ids(shop, key: str) -> set[str]:
     group = groups.get_group(shop, key)
     return {membership.customer.external_id for membership in members.page_of_members(group, after=None, limit=500)[0]}
+
+
+def groups_customer(shop, external_id: str):
+    return customers.get_customer(shop, external_id)
 
 
 def visit(shop, customer: str, number: int, days_ago: float, amount: str = "30.00", **fields) -> None:
@@ -361,11 +364,6 @@ def test_edit_a_segments_condition(client, population):
     assert dynamic_groups(population)["lapsing-regulars"] == TWO_ROWS
     assert member_ids(population, "lapsing-regulars") == {"c1", "c5"}
     assert "lapsing-regulars" in group_keys(population, groups_customer(population, "c1"))
-
-
-def groups_customer(shop, external_id):
-    from plugin.services import customers
-    return customers.get_customer(shop, external_id)
 
 
 def test_a_static_group_has_no_condition_to_edit(client, signed_in):
