@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from redis import Redis
@@ -108,13 +109,17 @@ def _resolve(path: str) -> Any:
 # The jobs the plugin runs ------------------------------------------------------------------
 
 def refresh_job(shop_id: int, now: str | None = None) -> list[tuple[str, int, int]]:
-    """A full refresh of one shop (RFM, then every dynamic group) as of ``now`` (ISO 8601) or now."""
+    """A full refresh of one shop (RFM, then every dynamic group) as of ``now`` (ISO 8601; without
+    an offset, the shop's local time) or as of the moment it runs."""
     from .segments.refresh import refresh_shop
 
     shop = session().get(Shop, shop_id)
     if shop is None:  # deleted since the job was queued
         return []
-    changes = refresh_shop(shop, datetime.fromisoformat(now) if now else utcnow())
+    at = datetime.fromisoformat(now) if now else utcnow()
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(shop.timezone))
+    changes = refresh_shop(shop, at)
     return [(change.key, change.added, change.removed) for change in changes]
 
 

@@ -75,6 +75,7 @@ def test_the_refresh_job_refreshes_one_shop(app, shop):
     changes = jobs.refresh_job(shop.shop.id, "2025-01-01T00:00:00+00:00")
     assert [key for key, _, _ in changes] == sorted(
         session().scalars(select(Group.key).where(Group.shop_id == shop.shop.id, Group.kind == "dynamic")))
+    assert jobs.refresh_job(shop.shop.id, "2025-01-01T00:00") == changes  # local time, nothing new
     assert jobs.refresh_job(10_000) == []
 
 

@@ -15,6 +15,7 @@ from ..services.activities import ITEM_FIELDS
 from ..sql import insert_ignoring_duplicates
 from . import staging
 from .errors import ImportFailed
+from .rows import CACHE_LIMIT
 
 #: The stored columns an activity row sets (besides its customer), in the staging table's order.
 STORED = ("kind", "status", "occurred_at", "amount_milli", "currency", "location", "channel")
@@ -33,15 +34,19 @@ class ActivityChunks:
         self._milli: dict[str, int] = {}
 
     def prepare(self, row: int, data: dict[str, Any]) -> dict[str, Any]:
-        """What ``record_activity`` checks beyond the schema: the shop's currency; the amount in thousandths."""
+        """What ``record_activity`` does beyond the schema: the shop's currency, a missing time taken
+        as the import's, the amount in thousandths."""
         currency = data.get("currency") or self.currency
         if currency != self.currency:
             raise ImportFailed(row, "currency", f"this shop counts in {self.currency}, not {currency}")
         data["currency"] = currency
+        data["occurred_at"] = data.get("occurred_at") or self.now
         amount = data["amount"]
         milli = self._milli.get(amount)
         if milli is None:  # the schema allows at most 3 decimals, so this is exact
-            milli = self._milli[amount] = int(Decimal(amount) * MILLI)
+            milli = int(Decimal(amount) * MILLI)
+            if len(self._milli) < CACHE_LIMIT:
+                self._milli[amount] = milli
         data["amount_milli"] = milli
         return data
 
