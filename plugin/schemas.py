@@ -92,7 +92,8 @@ class ActivityInSchema(Schema):
     customer_external_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
     kind = fields.String(load_default="order", validate=validate.OneOf(KINDS))
     status = fields.String(load_default="completed", validate=validate.OneOf(STATUSES))
-    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "start time, ISO 8601 with offset"})
+    occurred_at = fields.AwareDateTime(load_default=None, metadata={
+        "description": "start time, ISO 8601 with offset; when it is recorded if left out (SPEC §5: only the ids are required)"})
     amount = fields.String(load_default="0", validate=AMOUNT)
     currency = fields.String(validate=validate.Length(equal=3), metadata={"description": "the shop's currency"})
     location = fields.String(load_default="", validate=validate.Length(max=128))

@@ -283,7 +283,6 @@ def test_a_database_error_in_an_earlier_chunk_wins_over_a_later_bad_cell(custome
 
 @pytest.mark.parametrize("cells, column, message", [
     (["a-1", "c-1", "2024-06-31T10:00", "1"], "occurred_at", "Not a valid datetime."),
-    (["a-1", "c-1", "", "1"], "occurred_at", "Missing data for required field."),
     (["a-1", "c-1", "2024-06-01T10:00", "1.2345"], "amount", "at most 3 decimals"),
     (["a-1", "c-1", "2024-06-01T10:00", "1", "USD"], "currency", "this shop counts in EUR, not USD"),
     (["a-1", "c-1", "2024-06-01T10:00", "1", "", "visit"], "kind", "Must be one of"),
@@ -297,10 +296,18 @@ def test_a_bad_activity_cell_is_named(customers, cells, column, message):
 
 
 def test_an_activities_file_needs_its_required_columns(customers):
-    for header in (["external_id", "occurred_at"], ["customer_external_id", "occurred_at"],
-                   ["external_id", "customer_external_id"]):
+    for header in (["external_id", "occurred_at"], ["customer_external_id", "occurred_at"]):
         with pytest.raises(ImportFailed, match="row 1, column .*: required column missing"):
             import_activities(customers, csv_text(header, ["x", "y"]))
+
+
+def test_only_the_ids_are_required_and_a_missing_time_is_the_imports(customers):
+    # SPEC §5: only external_id and customer_external_id are required
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    import_activities(customers, csv_text(["external_id", "customer_external_id"], ["a-1", "c-1"]))
+    import_activities(customers, csv_text(["external_id", "customer_external_id", "occurred_at"], ["a-2", "c-1", ""]))
+    times = list(session().scalars(select(Activity.occurred_at).order_by(Activity.external_id)))
+    assert len(times) == 2 and all(before <= moment <= datetime.now(timezone.utc) for moment in times)
 
 
 def test_reimporting_activities_changes_nothing_and_a_changed_row_replaces_the_activity(customers, small_chunks):

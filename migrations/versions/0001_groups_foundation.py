@@ -131,7 +131,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cg_membership_events', schema=None) as batch_op:
         batch_op.create_index('ix_cg_membership_events_customer', ['customer_id'], unique=False)
-        batch_op.create_index('ix_cg_membership_events_group_at', ['group_id', 'at'], unique=False)
+        batch_op.create_index('ix_cg_membership_events_group_at', ['group_id', 'at'], unique=False, postgresql_include=['change'])
         batch_op.create_index(batch_op.f('ix_cg_membership_events_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('cg_memberships',

@@ -45,11 +45,12 @@ def record_activity(shop: Shop, fields: dict[str, Any]) -> tuple[Activity, bool]
     activity.customer_id = customer.id
     activity.currency = currency
     activity.amount_milli = to_milli(fields.get("amount", "0"))
-    for name in ("kind", "status", "occurred_at", "location", "channel"):
+    now = event_time()
+    activity.occurred_at = fields.get("occurred_at") or now
+    for name in ("kind", "status", "location", "channel"):
         setattr(activity, name, fields[name])
     session().flush()
     replace_items(shop, activity.id, fields)
-    now = event_time()
     refresh_customer(shop, customer, now)
     if previous_customer_id not in (None, customer.id):
         refresh_customer(shop, session().get(type(customer), previous_customer_id), now)

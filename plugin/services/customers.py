@@ -78,6 +78,8 @@ SORTS = {
     "visits": (Customer.visits,),
     "last_visit": (Customer.last_visit_at,),
 }
+#: Columns that may be empty; customers without a value come last either way, on every database.
+NULLABLE_SORTS = {"last_visit"}
 
 
 def search_customers(
@@ -107,11 +109,12 @@ def filtered_customers(shop: Shop, *, q: str = "", group_id: int | None = None,
 
 
 def _order(sort: str) -> list:
+    name = sort.removeprefix("-")
     descending = sort.startswith("-")
-    columns = SORTS[sort.removeprefix("-")]
-    if descending:
-        return [column.desc() for column in columns] + [Customer.id.desc()]
-    return [*columns, Customer.id]
+    columns = [column.desc() if descending else column.asc() for column in SORTS[name]]
+    if name in NULLABLE_SORTS:
+        columns = [column.nulls_last() for column in columns]
+    return [*columns, Customer.id.desc() if descending else Customer.id]
 
 
 def _matches(q: str):
