@@ -308,6 +308,11 @@ def test_only_the_ids_are_required_and_a_missing_time_is_the_imports(customers):
     import_activities(customers, csv_text(["external_id", "customer_external_id", "occurred_at"], ["a-2", "c-1", ""]))
     times = list(session().scalars(select(Activity.occurred_at).order_by(Activity.external_id)))
     assert len(times) == 2 and all(before <= moment <= datetime.now(timezone.utc) for moment in times)
+    # and importing it again keeps the time it got: nothing changes
+    again = import_activities(customers, csv_text(["external_id", "customer_external_id"], ["a-1", "c-1"]))
+    assert (again.updated, again.unchanged) == (0, 1)
+    session().expire_all()
+    assert list(session().scalars(select(Activity.occurred_at).order_by(Activity.external_id))) == times
 
 
 def test_reimporting_activities_changes_nothing_and_a_changed_row_replaces_the_activity(customers, small_chunks):

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, literal, or_, select, tuple_, update
+from sqlalchemy import and_, exists, func, literal, or_, select, tuple_, update
 
 from ..db import session
 from ..models import Activity, ActivityItem, Customer, Shop
@@ -34,13 +34,13 @@ class ActivityChunks:
         self._milli: dict[str, int] = {}
 
     def prepare(self, row: int, data: dict[str, Any]) -> dict[str, Any]:
-        """What ``record_activity`` does beyond the schema: the shop's currency, a missing time taken
-        as the import's, the amount in thousandths."""
+        """What ``record_activity`` does beyond the schema: the shop's currency, the amount in
+        thousandths. (A missing time stays ``None``: a new activity gets the import's time, a
+        stored one keeps its own, so re-importing the file changes nothing.)"""
         currency = data.get("currency") or self.currency
         if currency != self.currency:
             raise ImportFailed(row, "currency", f"this shop counts in {self.currency}, not {currency}")
         data["currency"] = currency
-        data["occurred_at"] = data.get("occurred_at") or self.now
         amount = data["amount"]
         milli = self._milli.get(amount)
         if milli is None:  # the schema allows at most 3 decimals, so this is exact
@@ -90,7 +90,8 @@ class ActivityChunks:
 
     def _update_known(self) -> int:
         activity, staged, customer = Activity.__table__, staging.activities, Customer.__table__
-        values = {"customer_id": customer.c.id, **{name: staged.c[name] for name in STORED}}
+        values = {"customer_id": customer.c.id, **{name: staged.c[name] for name in STORED},
+                  "occurred_at": func.coalesce(staged.c.occurred_at, activity.c.occurred_at)}
         changed = or_(*(activity.c[name].is_distinct_from(value) for name, value in values.items()))
         return session().execute(
             update(activity)
@@ -105,6 +106,7 @@ class ActivityChunks:
         columns = {
             "shop_id": literal(self.shop.id), "external_id": staged.c.external_id, "customer_id": customer.c.id,
             **{name: staged.c[name] for name in STORED}, "created_at": now, "updated_at": now,
+            "occurred_at": func.coalesce(staged.c.occurred_at, now),
         }
         return session().execute(
             insert_ignoring_duplicates(Activity.__table__)
