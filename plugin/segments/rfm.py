@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, literal, select, update
+from sqlalchemy import and_, case, exists, func, literal, or_, select, update
 
 from ..db import session
 from ..models import Activity, Customer, Shop
@@ -30,20 +30,33 @@ def refresh_scores(shop: Shop, clock: ShopClock) -> None:
         .select_from(stats.outerjoin(scored, scored.c.customer_id == stats.c.customer_id))
         .subquery("rows")
     )
+    scored_values = {"rfm_r": rows.c.r, "rfm_f": rows.c.f, "rfm_m": rows.c.m, "rfm_tier": rows.c.tier,
+                     "visits": rows.c.visits, "spent_milli": rows.c.spent, "last_visit_at": rows.c.last_at}
     session().execute(
         update(Customer)
-        .where(Customer.id == rows.c.customer_id)
-        .values(rfm_r=rows.c.r, rfm_f=rows.c.f, rfm_m=rows.c.m, rfm_tier=rows.c.tier,
-                visits=rows.c.visits, spent_milli=rows.c.spent, last_visit_at=rows.c.last_at)
+        .where(Customer.id == rows.c.customer_id, _changed(scored_values))
+        .values(**scored_values)
         .execution_options(synchronize_session=False)
     )
     session().execute(
         update(Customer)
-        .where(Customer.shop_id == shop.id, ~exists().where(_past(shop, clock), Activity.customer_id == Customer.id))
-        .values(rfm_r=None, rfm_f=None, rfm_m=None, rfm_tier="prospect", visits=0, spent_milli=0, last_visit_at=None)
+        .where(Customer.shop_id == shop.id, _changed(PROSPECT),
+               ~exists().where(_past(shop, clock), Activity.customer_id == Customer.id))
+        .values(**PROSPECT)
         .execution_options(synchronize_session=False)
     )
     shop.rfm_breakpoints = _breakpoints(scored_query=_scored(shop, clock))
+
+
+#: What a customer with no past activity is stored with.
+PROSPECT = {"rfm_r": None, "rfm_f": None, "rfm_m": None, "rfm_tier": "prospect", "visits": 0, "spent_milli": 0,
+            "last_visit_at": None}
+
+
+def _changed(values: dict):
+    """Only rows whose stored values differ are rewritten: a refresh of a settled shop writes
+    (and re-indexes) almost nothing."""
+    return or_(*(getattr(Customer, name).is_distinct_from(value) for name, value in values.items()))
 
 
 def score_customer(shop: Shop, customer: Customer, clock: ShopClock) -> None:
