@@ -52,9 +52,10 @@ class ShopClock:
 
 
 def event_time() -> datetime:
-    """The instant an event is evaluated at: the start of the second it arrived in, so the many
-    events of one second share one compiled segment statement."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    """The instant an event is evaluated at: the end of the second it arrived in, so an order
+    completed the moment it is sent counts at once, and the many events of one second share
+    one compiled segment statement."""
+    return datetime.now(timezone.utc).replace(microsecond=999_999)
 
 
 def days_until_birthday(birthday: date, today: date) -> int:

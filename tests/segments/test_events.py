@@ -66,11 +66,6 @@ def test_booked_then_completed_moves_the_customer_at_once(planner):
     assert history_of(shop, "visited") == [("entered", "condition", "refresh")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an event is evaluated as of the start of the second it arrived in (clock.event_time, and "
-    "docs/segments.md 'Refresh'), so an order completed a few milliseconds before it is sent is still in "
-    "the future: it enters no group until the next full refresh, against 'a status change updates the "
-    "customer's groups at once' (issue) and 'refreshed for one customer on every event' (SPEC §3)"))
 def test_an_order_sent_the_moment_it_is_completed_counts_at_once(planner):
     # given the first tenth of a second, so the request is handled within the same second
     while utcnow().microsecond > 100_000:
