@@ -25,15 +25,7 @@ def create_group():
         form.show_colour(GroupInSchema().fields["colour"].load_default)
         return _group_form(form, None)
     if form.validate_on_submit() and (fields := form.load(GroupInSchema())) is not None:
-        try:
-            group = groups.create_group(current_shop(), fields)
-        except CustomerGroupsError as error:
-            session().rollback()
-            form.attach_service_error(error)
-            return _group_form(form, None, status=error.code)
-        session().commit()
-        flash(f"Created {group.name}.", "success")
-        return redirect(url_for(".show_group", key=group.key))
+        return _saved(form, None, lambda: groups.create_group(current_shop(), fields), "Created")
     return _group_form(form, None, status=422)
 
 
@@ -46,16 +38,21 @@ def edit_group(key: str):
         form.fill_from(group)
         return _group_form(form, group)
     if form.validate_on_submit() and (changes := form.load(GroupPatchSchema(partial=True))) is not None:
-        try:
-            groups.update_group(shop, group, changes)
-        except CustomerGroupsError as error:
-            session().rollback()
-            form.attach_service_error(error)
-            return _group_form(form, group, status=error.code)
-        session().commit()
-        flash(f"Saved {group.name}.", "success")
-        return redirect(url_for(".show_group", key=group.key))
+        return _saved(form, group, lambda: groups.update_group(shop, group, changes), "Saved")
     return _group_form(form, group, status=422)
+
+
+def _saved(form: GroupForm, group, save, done: str):
+    """Run the service call and commit; a refusal goes back to the form, next to its field."""
+    try:
+        saved = save()
+    except CustomerGroupsError as error:
+        session().rollback()
+        form.attach_service_error(error)
+        return _group_form(form, group, status=error.code)
+    session().commit()
+    flash(f"{done} {saved.name}.", "success")
+    return redirect(url_for(".show_group", key=saved.key))
 
 
 @admin_blueprint.route("/<key>/delete", methods=["GET", "POST"])
