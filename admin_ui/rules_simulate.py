@@ -1,7 +1,6 @@
 """Simulate checkout: price a cart the admin builds for chosen groups or a customer; nothing is saved."""
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -20,6 +19,7 @@ from . import admin_blueprint
 from .access import current_shop
 from .rule_forms import local_moment, split_list
 from .rules_display import GroupChip
+from .rules_transfer import rule_list
 
 #: The cart always offers at least this many rows, and this many blank ones below the filled rows.
 MIN_CART_ROWS = 5
@@ -97,16 +97,10 @@ class SimulateForm(FlaskForm):
         if self.rules_source.data != "json":
             return None
         try:
-            data = json.loads(self.rules_json.data or "")
-        except json.JSONDecodeError as error:
-            self.rules_json.errors = [*self.rules_json.errors, f"Not JSON: {error.msg} at line {error.lineno}, column {error.colno}."]
+            return rule_list(self.rules_json.data or "")
+        except ValueError as error:
+            self.rules_json.errors = [*self.rules_json.errors, str(error)]
             return None
-        if isinstance(data, dict):
-            data = data.get("rules", data.get("items"))
-        if not isinstance(data, list):
-            self.rules_json.errors = [*self.rules_json.errors, 'Expected a list of rules (or {"rules": [...]}).']
-            return None
-        return data
 
     @property
     def has_problems(self) -> bool:

@@ -69,18 +69,25 @@ def _documents(form: ImportForm) -> list[Any] | None:
         form.file.errors = [*form.file.errors, f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB."]
         return None
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        return rule_list(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         form.file.errors = [*form.file.errors, "The file is not UTF-8 text."]
-        return None
+    except ValueError as error:
+        form.file.errors = [*form.file.errors, str(error)]
+    return None
+
+
+def rule_list(text: str) -> list[Any]:
+    """Rules from JSON text: a list, or an object with a ``rules`` (or exported ``items``) list.
+    A ``ValueError`` says what is wrong, for the form field."""
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as error:
-        form.file.errors = [*form.file.errors, f"Not JSON: {error.msg} at line {error.lineno}, column {error.colno}."]
-        return None
+        raise ValueError(f"Not JSON: {error.msg} at line {error.lineno}, column {error.colno}.") from None
     if isinstance(data, dict):
         data = data.get("rules", data.get("items"))
     if not isinstance(data, list):
-        form.file.errors = [*form.file.errors, 'Expected a list of rules (or {"rules": [...]}).']
-        return None
+        raise ValueError('Expected a list of rules (or {"rules": [...]}).')
     return data
 
 
