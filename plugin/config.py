@@ -13,6 +13,8 @@ REDIS_URL = ""
 APP_FACTORY = "examples.demo_shop:create_app"
 #: Seconds a background job may run on rq before the worker stops it (a full refresh of a big shop is slow).
 JOB_TIMEOUT = 3600
+#: Days a background export's file is kept; older ones are deleted when the shop starts another.
+EXPORT_KEEP_DAYS = 7
 #: Plans whose shops get the plugin.
 PLANS_WITH_ACCESS = ("pro", "enterprise")
 #: Rows per page in member lists and customer searches (API and admin).

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -176,3 +178,24 @@ def test_a_bad_background_export_is_refused_before_it_is_queued(shop_with_people
     with pytest.raises(ValidationFailed):
         start_export(shop_with_people, "standard", "ods")
     assert not (instance / "exports").exists()
+
+
+def test_starting_an_export_deletes_the_shops_exports_older_than_the_kept_days(shop_with_people, make_shop, instance):
+    def age(shop, export_id, days):
+        path = instance / "exports" / str(shop.id) / f"{export_id}.json"
+        status = json.loads(path.read_text())
+        status["created_at"] = (datetime.fromisoformat(status["created_at"]) - timedelta(days=days)).isoformat()
+        path.write_text(json.dumps(status))
+
+    other_shop = make_shop("Other").shop
+    old, recent = (start_export(shop_with_people, "standard", "csv") for _ in range(2))
+    others_old = start_export(other_shop, "standard", "csv")
+    age(shop_with_people, old, 8)
+    age(shop_with_people, recent, 6)
+    age(other_shop, others_old, 8)
+
+    new = start_export(shop_with_people, "standard", "xlsx")
+
+    kept = sorted(path.name for path in (instance / "exports" / str(shop_with_people.id)).iterdir())
+    assert kept == sorted([f"{recent}.json", f"{recent}.csv", f"{new}.json", f"{new}.xlsx"])
+    assert export_status(other_shop, others_old).ready  # another shop's exports are its own business

@@ -2,7 +2,9 @@
 
 Each export lives under the app's instance path, ``exports/<shop id>/``: ``<id>.json`` (its
 status) and, once finished, ``<id>.csv`` or ``<id>.xlsx``. With rq, the worker and the web app
-must share that directory (same host, or a shared volume).
+must share that directory (same host, or a shared volume). Starting an export deletes the
+shop's exports older than ``CUSTOMER_GROUPS_EXPORT_KEEP_DAYS``, so the directory never grows
+without bound.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import os
 import re
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +64,7 @@ def start_export(shop: Shop, source: Source, fmt: str) -> str:
     export_id = uuid.uuid4().hex
     group = source if isinstance(source, str) else None
     now = utcnow()
+    _forget_exports_before(shop.id, now - timedelta(days=current_app.config["CUSTOMER_GROUPS_EXPORT_KEEP_DAYS"]))
     _save(ExportStatus(
         id=export_id, shop_id=shop.id, format=fmt, state="queued", group=group,
         filename=f"{group or 'customers'}-{now.date().isoformat()}.{fmt}", created_at=now.isoformat(),
@@ -104,6 +108,15 @@ def build_export(shop_id: int, export_id: str, source: Source, fmt: str) -> int:
         raise
     _save(_with(status, state="finished", rows=rows, finished_at=utcnow().isoformat()))
     return rows
+
+
+def _forget_exports_before(shop_id: int, cutoff: datetime) -> None:
+    """Delete the shop's exports created before ``cutoff``: their status, file and any leftover part."""
+    for status_path in exports_directory(shop_id).glob("*.json"):
+        status = ExportStatus(**json.loads(status_path.read_text()))
+        if datetime.fromisoformat(status.created_at) < cutoff:
+            for path in status_path.parent.glob(f"{status.id}.*"):
+                path.unlink(missing_ok=True)
 
 
 def exports_directory(shop_id: int) -> Path:
