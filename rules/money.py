@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -52,19 +52,21 @@ def format_minor(units: int, currency: str) -> str:
     return minor_formatter(currency)(units)
 
 
-_EXACT = Context(prec=MAX_PREC)
-
-
 @lru_cache(maxsize=None)
 def minor_formatter(currency: str) -> Callable[[int], str]:
-    """``format_minor`` for one currency, for callers that format hundreds of amounts."""
+    """``format_minor`` for one currency, for callers that format hundreds of amounts.
+
+    Integer arithmetic, not ``Decimal``: a priced cart formats about 500 amounts, and this
+    gives the same text as ``str(Decimal(units).scaleb(-digits))`` at a fraction of the cost.
+    """
     digits = minor_digits(currency)
     if not digits:
         return str
-    exponent = -digits
+    scale = 10**digits
 
     def formatted(units: int) -> str:
-        return str(Decimal(units).scaleb(exponent, _EXACT))
+        whole, fraction = divmod(-units if units < 0 else units, scale)
+        return f"{'-' if units < 0 else ''}{whole}.{fraction:0{digits}d}"
 
     return formatted
 

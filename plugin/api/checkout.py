@@ -1,8 +1,10 @@
 """``/checkout/evaluate``: the storefront's hot path, a cart in and the customer's prices out."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+import orjson
+from flask import Response, g, request
 
+from ..db import session
 from ..models import Shop
 from ..rule_schemas import CheckoutCartSchema, PricedCartSchema
 from ..services import checkout
@@ -16,7 +18,11 @@ from .rest import arguments, response
 @arguments(CheckoutCartSchema(), raw=True)
 def evaluate(cart):
     priced = checkout.evaluate_checkout(current_shop(), cart, shopper=g.get("customer_groups_shopper"))
-    return jsonify(priced.to_json())
+    body = orjson.dumps(priced.to_json())  # ~10x faster than json for the ~28 KB answer
+    # COMMIT, not the teardown's ROLLBACK, ends the read: psycopg forgets its prepared statements
+    # on every ROLLBACK, so the checkout query would be planned afresh at every request.
+    session().commit()
+    return Response(body, mimetype="application/json")
 
 
 def _shop_and_shopper(api_key: str) -> Shop | None:

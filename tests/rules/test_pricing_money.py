@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import MAX_PREC, Context, Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rules import Money, allocate
 from rules.money import CurrencyMismatchError, UnknownCurrencyError, allocate_minor, format_minor, minor_digits
@@ -71,6 +73,13 @@ def test_rounding_is_half_up_to_the_minor_unit(amount: str, currency: str, round
 def test_format_minor(units: int, currency: str, text: str) -> None:
     assert format_minor(units, currency) == text
     assert Money.from_minor(units, currency).format_amount() == text
+
+
+@given(st.integers(min_value=-10**30, max_value=10**30), st.sampled_from(["EUR", "JPY", "KWD"]))
+def test_format_minor_is_the_exact_decimal(units: int, currency: str) -> None:
+    # The formatter works on integers for speed; its text must be Decimal's, digit for digit.
+    exact = Decimal(units).scaleb(-minor_digits(currency), Context(prec=MAX_PREC))
+    assert format_minor(units, currency) == str(exact)
 
 
 def test_allocate_ten_over_three_equal_parts() -> None:
