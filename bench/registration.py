@@ -15,6 +15,7 @@ from __future__ import annotations
 import cProfile
 import http.client
 import io
+import itertools
 import json
 import os
 import pstats
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help="hook calls repeating a known customer, the idempotent update path (default: %(default)s)")
     parser.add_argument("--client-count", type=int, default=3000, help="POSTs through the test client (default: %(default)s)")
     parser.add_argument("--http-count", type=int, default=3000, help="POSTs over HTTP to gunicorn (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=1,
+                        help="customers per POST in the test-client and HTTP loops; above 1 they go to "
+                             "/events/customers/batch, and rates count registrations (default: %(default)s)")
     parser.add_argument("--http-clients", type=int, default=1,
                         help="concurrent HTTP client connections; 1 is a plain keep-alive loop (default: %(default)s)")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (default: %(default)s)")
@@ -150,6 +154,7 @@ def measure_hook(app: Flask, shop_id: int, rng: random.Random, args) -> dict:
     people = [common.person(rng, next(numbers)) for _ in range(args.warmup + args.hook_count)]
     for fields in people[:args.warmup]:
         register(fields)
+    statements = StatementCounter(app)
     meter = common.CpuMeter({"python": {os.getpid()}, "postgres": common.backend_pids(args.database_url)}).start()
     profiler = cProfile.Profile(time.process_time) if args.profile else None
     if profiler:
@@ -161,6 +166,7 @@ def measure_hook(app: Flask, shop_id: int, rng: random.Random, args) -> dict:
             break
     new_wall = time.perf_counter() - started
     meter.stop()
+    statements.stop()
     if profiler:
         profiler.disable()
         _print_profile(profiler, "hook")
@@ -173,6 +179,7 @@ def measure_hook(app: Flask, shop_id: int, rng: random.Random, args) -> dict:
         "new_customer": common.summarise_ms(new),
         "new_customer_per_second": round(len(new) / new_wall, 1),
         "cpu_per_new_customer": meter.per_item_ms(len(new)),
+        "statements_per_new_customer": statements.per_item(len(new)),
         "repeat_event": common.summarise_ms(repeats) if repeats else None,
     }
 
@@ -180,12 +187,13 @@ def measure_hook(app: Flask, shop_id: int, rng: random.Random, args) -> dict:
 def measure_test_client(app: Flask, api_key: str, rng: random.Random, args) -> dict:
     client = app.test_client()
     headers = {"Authorization": f"Bearer {api_key}"}
-    path = f"{common.API}/events/customers"
+    path = _events_path(args.batch_size)
     people = (common.person(rng, number) for number in range(1, 10**9))
+    bodies = (_body(people, args.batch_size) for _ in itertools.count())
 
     def post() -> float:
         started = time.perf_counter()
-        response = client.post(path, json=next(people), headers=headers)
+        response = client.post(path, json=next(bodies), headers=headers)
         elapsed = time.perf_counter() - started
         if response.status_code != 201:
             raise SystemExit(f"POST {path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
@@ -198,7 +206,7 @@ def measure_test_client(app: Flask, api_key: str, rng: random.Random, args) -> d
         profiler.enable()
     meter = common.CpuMeter({"python": {os.getpid()}, "postgres": common.backend_pids(args.database_url)}).start()
     latencies, started = [], time.perf_counter()
-    for _ in range(args.client_count):
+    for _ in range(-(-args.client_count // args.batch_size)):
         latencies.append(post())
         if time.perf_counter() - started > args.max_seconds:
             break
@@ -207,11 +215,24 @@ def measure_test_client(app: Flask, api_key: str, rng: random.Random, args) -> d
     if profiler:
         profiler.disable()
         _print_profile(profiler, "test client")
-    rate = len(latencies) / wall
-    _stderr(f"test client: {rate:.0f} registrations/s")
-    return {"requests": len(latencies), "seconds": round(wall, 2), "per_second": round(rate, 1),
-            "meets_target": rate >= TARGET_PER_SECOND, "latency": common.summarise_ms(latencies),
-            "cpu_per_request": meter.per_item_ms(len(latencies))}
+    registrations = len(latencies) * args.batch_size
+    rate = registrations / wall
+    _stderr(f"test client: {rate:.0f} registrations/s (batch size {args.batch_size})")
+    return {"batch_size": args.batch_size, "requests": len(latencies), "registrations": registrations,
+            "seconds": round(wall, 2), "per_second": round(rate, 1),
+            "meets_target": rate >= TARGET_PER_SECOND, "latency_per_request": common.summarise_ms(latencies),
+            "cpu_per_registration": meter.per_item_ms(registrations)}
+
+
+def _events_path(batch_size: int) -> str:
+    return f"{common.API}/events/customers" + ("/batch" if batch_size > 1 else "")
+
+
+def _body(people, batch_size: int):
+    """One event as sent alone, or ``batch_size`` of them as a batch."""
+    if batch_size == 1:
+        return next(people)
+    return {"customers": [next(people) for _ in range(batch_size)]}
 
 
 def measure_http(url: str, api_key: str, rng: random.Random, args) -> dict:
@@ -234,10 +255,13 @@ def measure_http(url: str, api_key: str, rng: random.Random, args) -> dict:
 
 
 def _post_over_http(port: int, api_key: str, rng: random.Random, args, master: int, other_backends: set[int]) -> dict:
-    path = f"{common.API}/events/customers"
+    path = _events_path(args.batch_size)
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
-    bodies = [json.dumps(common.person(rng, number)).encode() for number in range(1, args.warmup + args.http_count + 1)]
-    warmup, timed = bodies[:args.warmup], bodies[args.warmup:]
+    people = (common.person(rng, number) for number in range(1, 10**9))
+    warmup_count = -(-args.warmup // args.batch_size)
+    bodies = [json.dumps(_body(people, args.batch_size)).encode()
+              for _ in range(warmup_count + -(-args.http_count // args.batch_size))]
+    warmup, timed = bodies[:warmup_count], bodies[warmup_count:]
     lock = threading.Lock()
     latencies: list[float] = []
     connections_opened = [0]
@@ -284,16 +308,38 @@ def _post_over_http(port: int, api_key: str, rng: random.Random, args, master: i
         thread.join()
     wall = time.perf_counter() - started
     meter.stop()
-    rate = len(latencies) / wall
-    _stderr(f"http (gunicorn, 1 worker, {args.http_clients} client(s)): {rate:.0f} registrations/s")
+    registrations = len(latencies) * args.batch_size
+    rate = registrations / wall
+    _stderr(f"http (gunicorn, 1 worker, {args.http_clients} client(s), batch size {args.batch_size}): "
+            f"{rate:.0f} registrations/s")
     return {
         "server": f"gunicorn --workers 1 --worker-class {args.worker_class} --threads {args.threads}",
-        "clients": args.http_clients,
-        "requests": len(latencies), "seconds": round(wall, 2), "per_second": round(rate, 1),
-        "meets_target": rate >= TARGET_PER_SECOND, "latency": common.summarise_ms(latencies),
+        "clients": args.http_clients, "batch_size": args.batch_size,
+        "requests": len(latencies), "registrations": registrations, "seconds": round(wall, 2),
+        "per_second": round(rate, 1),
+        "meets_target": rate >= TARGET_PER_SECOND, "latency_per_request": common.summarise_ms(latencies),
         "connections_opened": connections_opened[0],
-        "cpu_per_request": meter.per_item_ms(len(latencies)),
+        "cpu_per_registration": meter.per_item_ms(registrations),
     }
+
+
+class StatementCounter:
+    """SQL statements sent by the app's engine (``COMMIT`` is not one) while it listens."""
+
+    def __init__(self, app: Flask):
+        with app.app_context():
+            self.engine = session().get_bind()
+        self.count = 0
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args) -> None:
+        self.count += 1
+
+    def stop(self) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def per_item(self, items: int) -> float | None:
+        return round(self.count / items, 2) if items else None
 
 
 def check_counts(app: Flask, shop_id: int) -> dict:

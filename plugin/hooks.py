@@ -14,7 +14,7 @@ from .schemas import ActivityInSchema, CustomerInSchema
 from .segments.clock import ShopClock, event_time
 from .segments.refresh import refresh_customer_groups
 from .services.activities import record_activity
-from .services.customers import register_customer
+from .services.customers import customers_by_id, group_keys_by_customer, register_customers
 from .services.members import group_keys_of
 from .services.shops import get_shop
 from .signals import customer_registered as customer_registered_signal
@@ -39,6 +39,12 @@ def customer_registered(shop_id: int, fields: dict[str, Any], *, actor: str = "h
     return store_customer(shop_id, _valid(CustomerInSchema(), fields), actor=actor)
 
 
+def customers_registered(shop_id: int, events: list[dict[str, Any]], *, actor: str = "hook") -> list[Registration]:
+    """Many customer events at once (a sync, an import from the host): validated first, then
+    stored in one transaction, each answered as ``customer_registered`` would."""
+    return store_customers(shop_id, _valid(CustomerInSchema(many=True), events), actor=actor)
+
+
 def activity_recorded(shop_id: int, fields: dict[str, Any]) -> Recorded:
     """Store an order or appointment (idempotent on ``external_id``) and refresh the customer's groups."""
     return store_activity(shop_id, _valid(ActivityInSchema(), fields))
@@ -46,15 +52,27 @@ def activity_recorded(shop_id: int, fields: dict[str, Any]) -> Recorded:
 
 def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Registration:
     """Register or update from already-validated fields, commit, and tell subscribers."""
+    [registration] = store_customers(shop_id, [valid], actor=actor)
+    return registration
+
+
+def store_customers(shop_id: int, events: list[dict[str, Any]], *, actor: str) -> list[Registration]:
+    """A batch of validated customer events in one transaction (all stored, or none), their
+    dynamic groups refreshed together; then commit and tell subscribers of each new customer."""
     shop = get_shop(shop_id)
     require_plan(shop)
-    customer, created = register_customer(shop, valid, actor=actor)
-    refresh_customer_groups(shop, customer, ShopClock.at(event_time(), shop.timezone))
-    registration = Registration(customer, group_keys_of(shop, customer.id), created)
+    stored = register_customers(shop, events, actor=actor)
+    customer_ids = list(dict.fromkeys(customer_id for customer_id, _created in stored))
+    refresh_customer_groups(shop, customer_ids, ShopClock.at(event_time(), shop.timezone))
+    customers = customers_by_id(shop, customer_ids)
+    keys = group_keys_by_customer(shop, customer_ids)
+    registrations = [Registration(customers[customer_id], keys.get(customer_id, []), created)
+                     for customer_id, created in stored]
     session().commit()
-    if created:
-        customer_registered_signal.send(shop.id, customer=customer)
-    return registration
+    for registration in registrations:
+        if registration.created:
+            customer_registered_signal.send(shop_id, customer=registration.customer)
+    return registrations
 
 
 def store_activity(shop_id: int, valid: dict[str, Any]) -> Recorded:
@@ -66,7 +84,7 @@ def store_activity(shop_id: int, valid: dict[str, Any]) -> Recorded:
     return recorded
 
 
-def _valid(schema: Schema, fields: dict[str, Any]) -> dict[str, Any]:
+def _valid(schema: Schema, fields: Any) -> Any:
     try:
         return schema.load(fields)
     except ValidationError as error:

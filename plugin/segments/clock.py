@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -71,13 +74,15 @@ def days_until_birthday(birthday: date, today: date) -> int:
     raise AssertionError("a birthday comes within a year")
 
 
-def month_days_by_distance(today: date) -> dict[str, int]:
-    """Every ``MM-DD`` with its days until it next comes round, for birthdays in SQL."""
-    return {
+@lru_cache(maxsize=4)
+def month_days_by_distance(today: date) -> Mapping[str, int]:
+    """Every ``MM-DD`` with its days until it next comes round, for birthdays in SQL; the same
+    table serves every segment and event of a day, so it is built once a day (read-only)."""
+    return MappingProxyType({
         f"{month:02d}-{day:02d}": days_until_birthday(date(2000, month, day), today)
         for month in range(1, 13) for day in range(1, 32)
         if _exists(month, day)
-    }
+    })
 
 
 def _exists(month: int, day: int) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, exists, select
 
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
@@ -62,41 +62,60 @@ def refresh_customer(shop: Shop, customer: Customer, now: datetime) -> None:
     clock = ShopClock.at(now, shop.timezone)
     score_customer(shop, customer, clock)
     session().flush()
-    refresh_customer_groups(shop, customer, clock)
+    refresh_customer_groups(shop, [customer.id], clock)
 
 
-def refresh_customer_groups(shop: Shop, customer: Customer, clock: ShopClock) -> None:
-    """Every dynamic group for one customer, decided in one query (a column per group)."""
-    groups = dynamic_groups(shop)
-    if not groups:
+def refresh_customer_groups(shop: Shop, customer_ids: Sequence[int], clock: ShopClock) -> None:
+    """Every dynamic group for some customers (one event's, or a batch's): one query answers,
+    per customer, each group's verdict and whether they are a member now; only the differences
+    are written, a group at a time."""
+    groups = _dynamic_group_conditions(shop)
+    if not groups or not customer_ids:
         return
-    verdicts = session().execute(_verdicts_statement(shop, groups, clock), {"customer_id": customer.id}).one()
-    current = set(session().scalars(
-        select(Membership.group_id).where(Membership.customer_id == customer.id,
-                                          Membership.group_id.in_([group.id for group in groups]))
-    ))
-    for group, matches in zip(groups, verdicts):
-        if matches and group.id not in current:
-            add_members(shop, group, [customer.id], source="condition", actor=ACTOR)
-        elif not matches and group.id in current:
-            remove_members(shop, group, [customer.id], source="condition", actor=ACTOR)
+    rows = session().execute(_verdicts_statement(shop, groups, clock), {"customer_ids": list(customer_ids)}).all()
+    entering: dict[int, list[int]] = {}
+    leaving: dict[int, list[int]] = {}
+    for customer_id, *answers in rows:
+        for (group_id, _condition), matches, member in zip(groups, answers, answers[len(groups):]):
+            if matches and not member:
+                entering.setdefault(group_id, []).append(customer_id)
+            elif member and not matches:
+                leaving.setdefault(group_id, []).append(customer_id)
+    for group_id, ids in entering.items():
+        add_members(shop, session().get(Group, group_id), ids, source="condition", actor=ACTOR)
+    for group_id, ids in leaving.items():
+        remove_members(shop, session().get(Group, group_id), ids, source="condition", actor=ACTOR)
+
+
+def _dynamic_group_conditions(shop: Shop) -> list[tuple[int, dict]]:
+    """(id, condition) of the shop's dynamic groups: plain rows, no ORM objects to build."""
+    return [tuple(row) for row in session().execute(
+        select(Group.id, Group.condition).where(Group.shop_id == shop.id, Group.kind == "dynamic").order_by(Group.key)
+    )]
 
 
 #: shop id -> (what the statement was built from, the statement). Building six conditions'
 #: expressions costs more than running them; events evaluated at the same instant (the hooks
-#: use the start of the event's second) with the same conditions and timezone share one.
+#: use the end of the event's second) with the same conditions and timezone share one, and
+#: SQLAlchemy's compiled cache reuses its SQL across instants (the clock's values are bound).
 _verdict_statements: dict[int, tuple[tuple, Select]] = {}
 
 
-def _verdicts_statement(shop: Shop, groups: list[Group], clock: ShopClock) -> Select:
-    built_from = (clock.now, shop.timezone,
-                  tuple((group.id, json.dumps(group.condition, sort_keys=True)) for group in groups))
+def _verdicts_statement(shop: Shop, groups: list[tuple[int, dict]], clock: ShopClock) -> Select:
+    """Columns: the customer id, each group's verdict, then each group's current membership."""
+    built_from = (clock.now, shop.timezone, tuple((group_id, json.dumps(condition, sort_keys=True))
+                                                  for group_id, condition in groups))
     cached = _verdict_statements.get(shop.id)
     if cached is not None and cached[0] == built_from:
         return cached[1]
+    verdicts = [customer_filter(parse_condition(condition), shop.id, clock) for _group_id, condition in groups]
+    memberships = [
+        exists().where(Membership.group_id == group_id, Membership.customer_id == Customer.id)
+        for group_id, _condition in groups
+    ]
     statement = (
-        select(*(customer_filter(parse_condition(group.condition), shop.id, clock) for group in groups))
-        .where(Customer.id == bindparam("customer_id"))
+        select(Customer.id, *verdicts, *memberships)
+        .where(Customer.shop_id == shop.id, Customer.id.in_(bindparam("customer_ids", expanding=True)))
     )
     _verdict_statements[shop.id] = (built_from, statement)
     return statement

@@ -1,14 +1,16 @@
 """Storing customers from the host's events, and finding them again."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 
 from ..db import session
 from ..errors import NotFound
-from ..models import Customer, CustomerTag, Membership, Shop
+from ..models import Customer, CustomerTag, Group, Membership, Shop
 from ..models.customer import FULL_NAME
 from ..models._columns import utcnow
 from ..segments.clock import ShopClock
@@ -28,26 +30,84 @@ def register_customer(shop: Shop, fields: dict[str, Any], *, actor: str = "") ->
 
     Returns the customer and whether it was new. Sending the same event twice changes nothing.
     """
-    columns = {name: fields[name] for name in CUSTOMER_COLUMNS if name in fields}
-    db = session()
-    customer_id = db.scalar(
-        insert_ignoring_duplicates(Customer)
-        .values(shop_id=shop.id, external_id=fields["external_id"], **columns)
-        .returning(Customer.id)
-    )
-    created = customer_id is not None
-    if created:
-        add_members(shop, default_group(shop), [customer_id], source="default", actor=actor)
-    else:
-        customer_id = db.scalar(
-            update(Customer)
-            .where(Customer.shop_id == shop.id, Customer.external_id == fields["external_id"])
-            .values(**columns, updated_at=utcnow())
-            .returning(Customer.id)
+    [(customer_id, created)] = register_customers(shop, [fields], actor=actor)
+    return session().get(Customer, customer_id, populate_existing=True), created
+
+
+def register_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str = "") -> list[tuple[int, bool]]:
+    """Store or update customers by ``external_id``, a batch at a time; the new ones join the
+    default group. Returns each event's customer id and whether that event registered them.
+
+    The batch costs a handful of statements whatever its size: one ``INSERT … ON CONFLICT DO
+    NOTHING`` for all, the default group's members added as a set, one ``UPDATE`` run over the
+    known customers. Events for the same ``external_id`` apply in order, as if sent one by one
+    (the first may register, the others update).
+    """
+    inserted = _insert_new(shop, events)
+    if inserted:
+        add_members(shop, default_group(shop), list(inserted.values()), source="default", actor=actor)
+    registered, updates = set(), []
+    created = []
+    for fields in events:
+        registers = fields["external_id"] in inserted and fields["external_id"] not in registered
+        created.append(registers)
+        if registers:
+            registered.add(fields["external_id"])
+        else:
+            updates.append(fields)
+    _update_known(shop, updates)
+    ids = {**_known_ids(shop, {fields["external_id"] for fields in updates} - registered), **inserted}
+    _replace_tags(shop, {ids[fields["external_id"]]: fields["tags"] for fields in events if "tags" in fields})
+    return [(ids[fields["external_id"]], registers) for fields, registers in zip(events, created)]
+
+
+def _insert_new(shop: Shop, events: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert each ``external_id``'s first event unless the customer exists; the ids inserted.
+
+    Events sent with the same fields go in one statement (rows of one executemany must name the
+    same columns; a column left out takes the model's default)."""
+    first: dict[str, dict[str, Any]] = {}
+    for fields in events:
+        first.setdefault(fields["external_id"], fields)
+    inserted: dict[str, int] = {}
+    statement = insert_ignoring_duplicates(Customer.__table__).returning(Customer.external_id, Customer.id)
+    for _names, rows in _runs_of_same_columns(shop, first.values()):
+        inserted.update(session().execute(statement, rows).all())
+    return inserted
+
+
+def _known_ids(shop: Shop, external_ids: set[str]) -> dict[str, int]:
+    if not external_ids:
+        return {}
+    return dict(session().execute(
+        select(Customer.external_id, Customer.id)
+        .where(Customer.shop_id == shop.id, Customer.external_id.in_(external_ids))
+    ).all())
+
+
+def _update_known(shop: Shop, events: list[dict[str, Any]]) -> None:
+    """The fields each event sends, in the events' order (an event sending none touches only
+    ``updated_at``)."""
+    for names, rows in _runs_of_same_columns(shop, events):
+        table = Customer.__table__
+        session().connection().execute(
+            update(table)
+            .where(table.c.shop_id == shop.id, table.c.external_id == bindparam("event_external_id"))
+            .values({**{name: bindparam(f"new_{name}") for name in names}, "updated_at": bindparam("new_updated_at")}),
+            [{**{f"new_{name}": row[name] for name in names}, "event_external_id": row["external_id"],
+              "new_updated_at": utcnow()} for row in rows],
         )
-    if "tags" in fields:
-        _replace_tags(shop, customer_id, fields["tags"])
-    return db.get(Customer, customer_id, populate_existing=True), created
+
+
+def _runs_of_same_columns(shop: Shop, events) -> Iterator[tuple[tuple[str, ...], list[dict[str, Any]]]]:
+    """Consecutive events naming the same customer columns, as rows of one executemany."""
+    rows = (
+        {"shop_id": shop.id, "external_id": fields["external_id"],
+         **{name: fields[name] for name in CUSTOMER_COLUMNS if name in fields}}
+        for fields in events
+    )
+    for names, run in groupby(rows, key=lambda row: tuple(name for name in row if name in CUSTOMER_COLUMNS)):
+        yield names, list(run)
 
 
 def customers_by_external_id(shop: Shop, external_ids: list[str]) -> dict[str, int]:
@@ -62,6 +122,26 @@ def customers_by_external_id(shop: Shop, external_ids: list[str]) -> dict[str, i
         listed = ", ".join(unknown[:10])
         raise NotFound(f"No customers {listed} in this shop.", fields={"customer_ids": [f"unknown: {listed}"]})
     return found
+
+
+def customers_by_id(shop: Shop, customer_ids: list[int]) -> dict[int, Customer]:
+    """The shop's customers as stored now (fresh from the database, with their tags)."""
+    return {customer.id: customer for customer in session().scalars(
+        select(Customer).where(Customer.shop_id == shop.id, Customer.id.in_(customer_ids))
+        .execution_options(populate_existing=True)
+    )}
+
+
+def group_keys_by_customer(shop: Shop, customer_ids: list[int]) -> dict[int, list[str]]:
+    """Each customer's group keys in key order, for many customers in one query."""
+    keys: dict[int, list[str]] = {}
+    for customer_id, key in session().execute(
+        select(Membership.customer_id, Group.key).join(Group, Group.id == Membership.group_id)
+        .where(Group.shop_id == shop.id, Membership.customer_id.in_(customer_ids))
+        .order_by(Membership.customer_id, Group.key)
+    ):
+        keys.setdefault(customer_id, []).append(key)
+    return keys
 
 
 def get_customer(shop: Shop, external_id: str) -> Customer | None:
@@ -140,9 +220,14 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _replace_tags(shop: Shop, customer_id: int, tags: list[str]) -> None:
-    session().execute(delete(CustomerTag).where(CustomerTag.customer_id == customer_id))
-    if tags:
-        session().execute(CustomerTag.__table__.insert(), [
-            {"customer_id": customer_id, "tag": tag, "shop_id": shop.id} for tag in dict.fromkeys(tags)
-        ])
+def _replace_tags(shop: Shop, tags_by_customer: dict[int, list[str]]) -> None:
+    """Each customer's tags become exactly those of their last event that sent tags."""
+    if not tags_by_customer:
+        return
+    session().execute(delete(CustomerTag).where(CustomerTag.customer_id.in_(list(tags_by_customer))))
+    rows = [
+        {"customer_id": customer_id, "tag": tag, "shop_id": shop.id}
+        for customer_id, tags in tags_by_customer.items() for tag in dict.fromkeys(tags)
+    ]
+    if rows:
+        session().execute(CustomerTag.__table__.insert(), rows)
