@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from plugin.db import session
 from plugin.errors import Conflict, CustomerGroupsError, NotFound, ValidationFailed
-from plugin.models import Customer, Group, Shop
+from plugin.models import Group, Shop
 from plugin.models._columns import utcnow
 from plugin.schemas import GroupInSchema, GroupPatchSchema
 from plugin.segments.preview import preview
@@ -109,11 +108,9 @@ def share_of_customers(count: int) -> str:
 
 
 def shop_customer_total() -> int:
-    """The current shop's customers, counted once per request."""
+    """The current shop's customers, read once per request."""
     if "customer_groups_customer_total" not in g:
-        g.customer_groups_customer_total = session().scalar(
-            select(func.count(Customer.id)).where(Customer.shop_id == current_shop().id)
-        )
+        g.customer_groups_customer_total = groups.customer_count(current_shop())
     return g.customer_groups_customer_total
 
 

@@ -5,8 +5,8 @@ from .activity import Activity, ActivityItem, Delivery
 from .customer import Customer, CustomerTag
 from .group import Group, Membership, MembershipEvent
 from .rule import PricingRule
-from .shop import ApiKey, Shop
+from .shop import ApiKey, CustomerCount, Shop
 
 __all__ = [
-    "Activity", "ActivityItem", "ApiKey", "Customer", "CustomerTag", "Group", "Membership", "Delivery", "MembershipEvent", "PricingRule", "Shop",
+    "Activity", "ActivityItem", "ApiKey", "Customer", "CustomerCount", "CustomerTag", "Group", "Membership", "Delivery", "MembershipEvent", "PricingRule", "Shop",
 ]

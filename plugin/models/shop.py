@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -47,3 +47,19 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = created_at()
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CustomerCount(Base):
+    """How many customers a shop has, so a group's share of them costs no COUNT over the shop.
+
+    Kept by triggers on ``cg_customers`` (migration 0004), in the transaction of every insert
+    and delete whatever runs it: registration, imports, a shop's cascade. A row of its own, not
+    a column of ``cg_shops``: the lock a new customer takes on it must not queue behind, or
+    deadlock with, the locks that default switches and rule edits take on the shop's row.
+    """
+
+    __tablename__ = "cg_customer_counts"
+    __table_args__ = (CheckConstraint("customers >= 0", name="customers"),)
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("cg_shops.id", ondelete="CASCADE"), primary_key=True)
+    customers: Mapped[int] = mapped_column(Integer, default=0)
