@@ -429,3 +429,77 @@ def test_an_uploaded_file_is_read_through_open_text(salon):
     report = import_customers(salon, text)
     assert report.created == 1 and customer(salon, "c-1").city == "Bra\u0219ov"
     assert counter.bytes_read == len(body)
+
+
+# PostgreSQL reads the whole file in SQL: it must store what the row-by-row path stores ---------
+
+#: Cells SQL certifies and cells only Python reads (other spellings, other scripts' digits, odd
+#: whitespace, local times at Bucharest's clock changes), valid all.
+UNUSUAL_CUSTOMERS = [
+    ["c-1", "\u00a0Ana\u2003", "Pop", "ana.pop@example.ro", "TRUE", "1990-02-28", "2024-06-01T09:30", " vip ;; new;"],
+    ["c-2", "Ion", "", "Ion.O'Neil@sub.example.com", "false", "2000-02-29", "2026-03-29T03:30", "\u00a0"],
+    ["c-3", "", "Ene", "user@b\u00fccher.example", "False", "", "2026-10-25T03:30:00", ";"],
+    ["c-4", "Eva", "Dan", "", "", "", "2024-06-01 09:30:00.5Z", "a;b"],
+    ["c-5", "", "", "x@y.co", "true", "1999-12-31", "20240601T093000+0530", ""],
+    ["c-1", "", "Popa", "", "", "", "", ""],
+]
+UNUSUAL_ACTIVITIES = [
+    ["a-1", "c-1", "order", "", "2024-06-01T09:30:00+02:00", "\u0661\u0662.\u0665", "EUR", "", "", " p1 ; p1;p2", "", ""],
+    ["a-2", "c-2", "", "booked", "2026-03-29 03:30", "0012.500", "", "Centre ", "online", "", ";;", "ana"],
+    ["a-3", "c-3", "appointment", "", "2026-10-25T03:30", "7", "EUR", "", "", "", "hair", ""],
+    ["a-4", "c-1", "", "", "2024-06-01", "", "", "", "", "", "", ""],
+    ["a-1", "c-2", "", "", "2024-06-01T09:30:00.123456-01:00", "3.25", "", "", "", "p3", "", ""],
+]
+
+
+def _stored(shop) -> tuple[list, list, list]:
+    session().expire_all()
+    people = session().scalars(select(Customer).where(Customer.shop_id == shop.id).order_by(Customer.external_id))
+    activities = session().scalars(select(Activity).where(Activity.shop_id == shop.id).order_by(Activity.external_id))
+    owners = dict(session().execute(select(Customer.id, Customer.external_id).where(Customer.shop_id == shop.id)).all())
+    return (
+        [(c.external_id, c.first_name, c.last_name, c.email, c.email_opt_in, c.birthday, c.registered_at, c.tags)
+         for c in people],
+        [(a.external_id, owners[a.customer_id], a.kind, a.status, a.occurred_at, a.amount_milli, a.currency,
+          a.location, a.channel, a.item_values("product"), a.item_values("category"), a.item_values("staff"))
+         for a in activities],
+        sorted((m.customer.external_id, m.source) for m in session().scalars(
+            select(Membership).where(Membership.shop_id == shop.id))),
+    )
+
+
+def _import_both(shop, *, chunked: bool, monkeypatch):
+    if chunked:
+        monkeypatch.setattr(importer, "dialect_name", lambda: "sqlite")
+    import_customers(shop, csv_text(["external_id", "first_name", "last_name", "email", "email_opt_in", "birthday",
+                                     "registered_at", "tags"], *UNUSUAL_CUSTOMERS))
+    import_activities(shop, csv_text(ACTIVITY_HEADER, *UNUSUAL_ACTIVITIES), refresh=False)
+    monkeypatch.undo()
+    return _stored(shop)
+
+
+def test_postgresql_stores_what_the_row_by_row_path_stores(make_shop, monkeypatch):
+    if session().get_bind().dialect.name != "postgresql":
+        pytest.skip("the whole-file path is PostgreSQL's")
+    whole_file = _import_both(make_shop("Whole", timezone=BUCHAREST).shop, chunked=False, monkeypatch=monkeypatch)
+    row_by_row = _import_both(make_shop("Rows", timezone=BUCHAREST).shop, chunked=True, monkeypatch=monkeypatch)
+    assert whole_file == row_by_row
+    customers, activities, _ = whole_file
+    assert customers[0][1:3] == ("Ana", "Popa") and activities[0][5] == 3250  # later rows win
+
+
+@pytest.mark.parametrize("column, cell, message", [
+    ("occurred_at", "2024-02-30T10:00", "Not a valid datetime."),
+    ("occurred_at", "2024-06-01T24:00", "Not a valid datetime."),
+    ("amount", "1.2345", "at most 3 decimals"),
+    ("currency", "USD", "this shop counts in EUR, not USD"),
+    ("product_ids", ";".join(["p"] * 3) + ";" + "x" * 129, "item 4: Length must be between 1 and 128."),
+])
+def test_a_cell_sql_cannot_certify_is_judged_by_the_schema(customers, column, cell, message):
+    row = dict.fromkeys(ACTIVITY_HEADER, "") | {"external_id": "a-1", "customer_external_id": "c-1", column: cell}
+    good = dict(row, external_id="a-0", **{column: ""})
+    with pytest.raises(ImportFailed) as failure:
+        import_activities(customers, csv_text(ACTIVITY_HEADER, list(good.values()), list(row.values())))
+    assert (failure.value.row, failure.value.column) == (3, column)
+    assert message in failure.value.message
+    assert count(Activity) == 0

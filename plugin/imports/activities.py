@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, exists, func, literal, or_, select, update
 
 from ..db import session
 from ..models import Activity, ActivityItem, Customer, Shop
@@ -14,6 +14,8 @@ from ..models.activity import MILLI
 from ..services.activities import ITEM_FIELDS
 from ..sql import insert_ignoring_duplicates
 from . import staging
+from .bulk import RawFile
+from .checks import quote
 from .errors import ImportFailed
 from .rows import CACHE_LIMIT
 
@@ -26,6 +28,8 @@ class ActivityChunks:
 
     tables = (staging.activities, staging.items)
     written_tables = (Activity.__table__, ActivityItem.__table__)
+    #: The last row naming an activity is the whole activity, as its latest event would be.
+    merges_repeated_rows = False
 
     def __init__(self, shop: Shop, header: list[str], *, actor: str, now: datetime):
         self.shop = shop
@@ -50,6 +54,28 @@ class ActivityChunks:
         data["amount_milli"] = milli
         return data
 
+    def certified_rows(self) -> list[str]:
+        """What ``prepare`` refuses, as SQL over the staged text (``bulk``): another currency."""
+        return [f"(currency IS NULL OR currency = {quote(self.currency)})"]
+
+    def canonical_overrides(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The amount as plain digits: the schema also lets other scripts' digits through."""
+        return {"amount": format(Decimal(data["amount_milli"]) / MILLI, "f")}
+
+    def stage_file(self, raw: RawFile) -> None:
+        """The whole file as the staging tables: views over ``raw``."""
+        raw.create_view(staging.activities.name, {
+            "row_no": "r.row_no", "external_id": "r.external_id", "customer_external_id": "r.customer_external_id",
+            **{name: raw.cell(name) for name in STORED if name not in ("amount_milli", "currency")},
+            "amount_milli": f"(({raw.cell('amount')})::numeric * {MILLI})::bigint",
+            "currency": f"coalesce(r.currency, {quote(self.currency)})", "is_last": "true",
+        })
+        lists = ", ".join(f"({quote(item_type)}, r.{field})" for field, item_type in ITEM_FIELDS.items())
+        raw.create_view(staging.items.name, {"external_id": "r.external_id", "item_type": "lists.item_type",
+                                             "value": "items.item"},
+                        f"CROSS JOIN LATERAL (VALUES {lists}) AS lists (item_type, cell) "
+                        f"CROSS JOIN LATERAL ({raw.list_items('cell', source='lists')}) AS items")
+
     def write(self, chunk: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, int]:
         """Store a chunk; returns (activities in it, created, updated). Refuses the first row
         (in file order) whose customer the shop does not have."""
@@ -64,20 +90,26 @@ class ActivityChunks:
             for row, data in chunk if last_row[data["external_id"]] == row
             for field, item_type in ITEM_FIELDS.items() for value in dict.fromkeys(data[field])
         ])
-        self._refuse_unknown_customers()
+        self.check_database(before=None)
+        return len(last_row), *self.merge(records=len(last_row))
+
+    def merge(self, records: int) -> tuple[int, int]:
+        """Store the staged activities (``records`` of them); returns (created, updated)."""
         updated = self._update_known()
         created = self._insert_new()
-        self._replace_items(every_activity_is_new=created == len(last_row))
-        return len(last_row), created, updated
+        self._replace_items(every_activity_is_new=created == records)
+        return created, updated
 
-    def _refuse_unknown_customers(self) -> None:
+    def check_database(self, before: int | None) -> None:
+        """Refuse the first staged row (before row ``before``) whose customer the shop does not have."""
         staged, customer = staging.activities, Customer.__table__
-        unknown = session().execute(
-            select(staged.c.row_no, staged.c.customer_external_id)
-            .where(~exists().where(customer.c.shop_id == self.shop.id,
-                                   customer.c.external_id == staged.c.customer_external_id))
-            .order_by(staged.c.row_no).limit(1)
-        ).first()
+        query = (select(staged.c.row_no, staged.c.customer_external_id)
+                 .where(~exists().where(customer.c.shop_id == self.shop.id,
+                                        customer.c.external_id == staged.c.customer_external_id))
+                 .order_by(staged.c.row_no).limit(1))
+        if before is not None:
+            query = query.where(staged.c.row_no < before)
+        unknown = session().execute(query).first()
         if unknown is not None:
             raise ImportFailed(
                 unknown.row_no, "customer_external_id",
@@ -126,10 +158,9 @@ class ActivityChunks:
             in_chunk = select(activity.c.id).where(
                 activity.c.shop_id == self.shop.id, activity.c.external_id == staged.c.external_id, staged.c.is_last
             )
-            session().execute(item.delete().where(
-                item.c.activity_id.in_(in_chunk),
-                tuple_(item.c.activity_id, item.c.item_type, item.c.value).not_in(wanted),
-            ))
+            still_wanted = wanted.where(activity.c.id == item.c.activity_id, staged_items.c.item_type == item.c.item_type,
+                                        staged_items.c.value == item.c.value)
+            session().execute(item.delete().where(item.c.activity_id.in_(in_chunk), ~exists(still_wanted)))
         session().execute(
             insert_ignoring_duplicates(ActivityItem.__table__).from_select(
                 ["activity_id", "item_type", "value", "shop_id"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, exists, func, literal, or_, select, update
 
 from ..db import session
 from ..models import Customer, CustomerTag, Membership, MembershipEvent, Shop
@@ -13,6 +13,7 @@ from ..services.customers import CUSTOMER_COLUMNS
 from ..services.members import add_members, default_group
 from ..sql import insert_ignoring_duplicates
 from . import staging
+from .bulk import RawFile
 
 #: What a new customer gets for a column the file leaves out or empty (as ``register_customer``).
 NEW_CUSTOMER_DEFAULTS: dict[str, Any] = {
@@ -26,6 +27,8 @@ class CustomerChunks:
 
     tables = (staging.customers, staging.tags)
     written_tables = (Customer.__table__, CustomerTag.__table__, Membership.__table__, MembershipEvent.__table__)
+    #: Rows naming the same customer add up, as successive updates would.
+    merges_repeated_rows = True
 
     def __init__(self, shop: Shop, header: list[str], *, actor: str, now: datetime):
         self.shop = shop
@@ -37,6 +40,24 @@ class CustomerChunks:
 
     def prepare(self, row: int, data: dict[str, Any]) -> dict[str, Any]:
         return data
+
+    def certified_rows(self) -> list[str]:
+        return []
+
+    def canonical_overrides(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def check_database(self, before: int | None) -> None:
+        """Nothing about a customers row needs the database to be refused."""
+
+    def stage_file(self, raw: RawFile) -> None:
+        """The whole file as the staging tables: views over ``raw``."""
+        raw.create_view(staging.customers.name, {
+            "row_no": "r.row_no", "external_id": "r.external_id",
+            **{name: raw.cell(name) for name in CUSTOMER_COLUMNS}, "tags_given": "r.tags IS NOT NULL",
+        })
+        raw.create_view(staging.tags.name, {"external_id": "r.external_id", "tag": "items.item"},
+                        f"CROSS JOIN LATERAL ({raw.list_items('tags')}) AS items")
 
     def write(self, chunk: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, int]:
         """Store a chunk; returns (customers in it, created, updated)."""
@@ -53,11 +74,15 @@ class CustomerChunks:
                 (data["external_id"], tag)
                 for _, data in merged.values() if "tags" in data for tag in dict.fromkeys(data["tags"])
             ])
+        return len(merged), *self.merge(records=len(merged))
+
+    def merge(self, records: int) -> tuple[int, int]:
+        """Store the staged customers (``records`` of them); returns (created, updated)."""
         updated = self._update_known()
         created = self._insert_new()
         if self.with_tags:
             self._replace_tags()
-        return len(merged), created, updated
+        return created, updated
 
     def _update_known(self) -> int:
         if not self.given:
@@ -84,7 +109,8 @@ class CustomerChunks:
         }
         new_ids = list(session().scalars(
             insert_ignoring_duplicates(customer)
-            .from_select(list(columns), select(*columns.values()).where(staged.c.external_id.is_not(None)))
+            .from_select(list(columns), select(*columns.values()).where(staged.c.external_id.is_not(None))
+                         .order_by(staged.c.row_no))  # ids in the file's order
             .returning(customer.c.id)
         ))
         add_members(self.shop, self.default_group, sorted(new_ids), source="import", actor=self.actor)
@@ -98,15 +124,9 @@ class CustomerChunks:
         wanted = select(customer.c.id, staged_tags.c.tag).where(
             customer.c.shop_id == self.shop.id, customer.c.external_id == staged_tags.c.external_id
         )
-        session().execute(
-            tag.delete().where(tag.c.customer_id.in_(retagged), tuple_(tag.c.customer_id, tag.c.tag).not_in(wanted))
-        )
-        session().execute(
-            insert_ignoring_duplicates(tag).from_select(
-                ["customer_id", "tag", "shop_id"],
-                select(customer.c.id, staged_tags.c.tag, literal(self.shop.id)).where(
-                    customer.c.shop_id == self.shop.id, customer.c.external_id == staged_tags.c.external_id,
-                ),
-            )
-        )
+        wanted_tag = wanted.where(customer.c.id == tag.c.customer_id, staged_tags.c.tag == tag.c.tag)
+        session().execute(tag.delete().where(tag.c.customer_id.in_(retagged), ~exists(wanted_tag)))
+        session().execute(insert_ignoring_duplicates(tag).from_select(
+            ["customer_id", "tag", "shop_id"], wanted.add_columns(literal(self.shop.id)),
+        ))
 

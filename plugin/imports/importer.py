@@ -1,4 +1,8 @@
-"""The all-or-nothing import: stream the file, validate each row, write in chunks, one transaction."""
+"""The all-or-nothing import: stream the file, validate each row, write it, one transaction.
+
+PostgreSQL takes the whole file at once (``bulk``); SQLite gets it validated in Python and
+written in chunks.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,7 +18,8 @@ from ..models import Shop
 from ..models._columns import utcnow
 from ..schemas import ActivityInSchema, CustomerInSchema
 from ..segments.refresh import GroupChange, refresh_shop
-from . import staging
+from ..sql import dialect_name
+from . import bulk, staging
 from .activities import ActivityChunks
 from .customers import CustomerChunks
 from .errors import ImportFailed
@@ -22,8 +27,8 @@ from .reading import numbered_records, read_header
 from .rows import RowLoader
 from .writer import ChunkWriter
 
-#: Rows validated in Python before each round of SQL: big enough that statements are few,
-#: small enough that a chunk of parsed rows stays a few megabytes.
+#: Rows validated in Python before each round of SQL (SQLite), and between progress reports:
+#: big enough that statements are few, small enough that a chunk stays a few megabytes.
 CHUNK_ROWS = 20_000
 
 #: Rows stored or changed from which the import refreshes the planner's statistics of the tables
@@ -78,37 +83,18 @@ def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, pro
          actor: str) -> ImportReport:
     db = session()
     report = ImportReport(kind)
-    writer = None
     try:
         records = numbered_records(text)
         header = read_header(records, known=_columns(schema), required=_required(schema))
         loader = RowLoader(schema, header, ZoneInfo(shop.timezone))
         chunks = chunks_class(shop, header, actor=actor, now=utcnow())
-        staging.create(chunks.tables)
-        writer = ChunkWriter.for_database(chunks, report)
-        chunk: list[tuple[int, dict[str, Any]]] = []
-        for row, cells in records:
-            if not cells:  # a blank line
-                continue
-            try:
-                chunk.append((row, chunks.prepare(row, loader.load(row, cells))))
-            except ImportFailed:
-                writer.finish()  # an earlier row may be wrong in a way only the database sees:
-                writer.write(chunk)  # that row is the first bad one
-                raise
-            report.rows += 1
-            if len(chunk) >= CHUNK_ROWS:
-                writer.put(chunk)
-                chunk = []
-                if progress is not None:
-                    progress(writer.rows_written)
-        writer.put(chunk)
-        writer.finish()
-        staging.drop(chunks.tables)
+        if dialect_name() == "postgresql" and not loader.whole_rows:
+            bulk.import_file(chunks, bulk.RawFile(schema, header, loader, shop.timezone), records, report,
+                             progress, CHUNK_ROWS)
+        else:
+            _import_in_chunks(chunks, loader, records, report, progress)
         db.commit()
     except BaseException:
-        if writer is not None:
-            writer.abandon()
         db.rollback()
         raise
     if report.created + report.updated >= ANALYZE_AFTER:
@@ -116,6 +102,29 @@ def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, pro
     if progress is not None:
         progress(report.rows)
     return report
+
+
+def _import_in_chunks(chunks, loader: RowLoader, records, report: ImportReport, progress: Progress | None) -> None:
+    """Validate rows in Python and store them ``CHUNK_ROWS`` at a time (SQLite)."""
+    writer = ChunkWriter(chunks, report)
+    staging.create(chunks.tables)
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    for row, cells in records:
+        if not cells:  # a blank line
+            continue
+        try:
+            chunk.append((row, chunks.prepare(row, loader.load(row, cells))))
+        except ImportFailed:
+            writer.write(chunk)  # an earlier row may be wrong in a way only the database sees:
+            raise  # that row is the first bad one
+        report.rows += 1
+        if len(chunk) >= CHUNK_ROWS:
+            writer.write(chunk)
+            chunk = []
+            if progress is not None:
+                progress(writer.rows_written)
+    writer.write(chunk)
+    staging.drop(chunks.tables)
 
 
 def _analyze(tables) -> None:

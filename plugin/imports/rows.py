@@ -79,7 +79,9 @@ class RowLoader:
         ]
 
     def load(self, row: int, cells: list[str]) -> dict[str, Any]:
-        self._check_width(row, cells)
+        self.check_width(row, cells)
+        if len(cells) < len(self.columns):  # a short row leaves its last cells empty
+            cells = cells + [""] * (len(self.columns) - len(cells))
         if self.whole_rows:
             return self._load_with_schema(row, cells)
         data: dict[str, Any] = {}
@@ -121,7 +123,7 @@ class RowLoader:
             bad = next(name for name in names if name in messages)
             raise ImportFailed(row, None if bad == "_schema" else bad, _first_message(messages[bad])) from None
 
-    def _check_width(self, row: int, cells: list[str]) -> None:
+    def check_width(self, row: int, cells: list[str]) -> None:
         width = len(self.columns)
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
             raise ImportFailed(row, None, f"{len(cells)} cells, but the header names {width} columns")
