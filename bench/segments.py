@@ -27,6 +27,7 @@ import csv
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -351,6 +352,11 @@ STAGING_DDL = {
 }
 
 
+def peak_rss_mib() -> int:
+    """This process's peak resident memory so far (the imports run after the streamed generation)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def step_import(app, shop_id: int, customers_path: Path, activities_path: Path) -> dict:
     """The plugin's importers as the CLI calls them (``imports.import_*`` over ``open_text``), then
     COPY of the same files into plain tables (no index, no constraint) in the same session."""
@@ -370,7 +376,8 @@ def step_import(app, shop_id: int, customers_path: Path, activities_path: Path) 
                 seconds = time.perf_counter() - started
             result[f"plugin_{kind}"] = {"seconds": round(seconds, 2), "rows": report.rows,
                                         "created": report.created, "rows_per_s": round(report.rows / seconds),
-                                        **cpu_of(cpu), "sql_statements": statement_breakdown(statements)}
+                                        **cpu_of(cpu), "peak_rss_mib": peak_rss_mib(),
+                                        "sql_statements": statement_breakdown(statements)}
             log(f"  {report.summary()} in {seconds:.1f} s")
 
     with app.app_context():
