@@ -428,6 +428,32 @@ def test_the_chart_series_counts_back_from_the_size_by_local_day(make_shop, make
     assert chart.line.count("L") == 4 and chart.summary.startswith("2 on 2026-11-16, 3 on 2026-11-20; 3 entered and 1 left")
 
 
+def _at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, second, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("zone, now, entries, sizes", [
+    # half an hour off UTC: local midnight is 18:30 UTC, inside a UTC hour
+    ("Asia/Kolkata", _at(11, 18, 12), [_at(11, 16, 18, 29, 59), _at(11, 16, 18, 30)],
+     [(1, 1, 0), (2, 1, 0), (2, 0, 0)]),
+    # the 25-hour day on which summer time ends in Bucharest (UTC+3, then UTC+2 from 01:00 UTC)
+    ("Europe/Bucharest", _at(10, 26, 12), [_at(10, 24, 20, 59, 59), _at(10, 24, 21), _at(10, 25, 21, 30), _at(10, 25, 22)],
+     [(1, 1, 0), (3, 2, 0), (4, 1, 0)]),
+])
+def test_the_chart_puts_each_entry_on_its_local_day(make_shop, make_group, make_customer, zone, now, entries, sizes):
+    # given
+    shop = make_shop("Zoned", timezone=zone).shop
+    group = make_group(shop, "Club")
+    for number, at in enumerate(entries):
+        _event(shop, group, make_customer(shop, f"z{number}").id, "entered", at)
+    group.member_count = len(entries)
+    session().commit()
+    # when
+    series = size_series(shop, group, days=3, now=now)
+    # then
+    assert [(point.size, point.entered, point.left) for point in series] == sizes
+
+
 def test_the_chart_of_a_group_with_no_history_is_flat_at_its_size(client, signed_in, make_group):
     group = make_group(signed_in, "Empty")
     series = size_series(signed_in, group)
