@@ -26,6 +26,8 @@ AGGREGATES = {
     "average_spent": (("sum", "past"), ("count", "past")),
     "last_activity_at": (("max", "past"),), "first_activity_at": (("min", "past"),),
 }
+#: The status of the activities each scope counts.
+SCOPE_STATUS = {"past": "completed", "online": "completed", "upcoming": "booked"}
 
 
 class month_day(FunctionElement):
@@ -76,13 +78,15 @@ class _Compiler:
         self.verdicts: list[ColumnElement[bool]] = []
         self.totals = self._totals_subquery(condition)
         self.predicate = self._node(condition)
+        #: Whether a customer without totals (no activity in their scopes) can match, or be asked about.
+        self.keeps_inactive = customer_ids is not None or _verdict_without_activity(condition) is not False
 
     def select(self, columns: list, where) -> Select:
         query = select(*columns).select_from(Customer).where(Customer.shop_id == self.shop_id)
         if where is not None:
             query = query.where(where)
         if self.totals is not None:
-            query = query.outerjoin(self.totals, self.totals.c.customer_id == Customer.id)
+            query = query.join(self.totals, self.totals.c.customer_id == Customer.id, isouter=self.keeps_inactive)
         if self.customer_ids is not None:
             query = query.where(Customer.id.in_(self.customer_ids))
         return query
@@ -91,17 +95,24 @@ class _Compiler:
     def _totals_subquery(self, condition: Condition):
         if self.correlated:
             return None
-        columns = {}
+        columns, statuses, earliest = {}, set(), []
         for leaf in leaves(condition):
             for function, scope in AGGREGATES.get(leaf.metric, ()):
                 columns.setdefault(_total_key(function, scope, leaf), self._total(function, scope, leaf))
+                statuses.add(SCOPE_STATUS[scope])
+                earliest.append(self._earliest(scope, leaf))
         if not columns:
             return None
         self.labels = {key: f"t{index}" for index, key in enumerate(columns)}
+        # Every total has its own FILTER; this WHERE only drops the rows none of them counts, so
+        # the aggregate reads (and hashes) fewer rows.
         query = (
             select(Activity.customer_id, *(column.label(self.labels[key]) for key, column in columns.items()))
-            .where(Activity.shop_id == self.shop_id).group_by(Activity.customer_id)
+            .where(Activity.shop_id == self.shop_id, Activity.status.in_(sorted(statuses)))
+            .group_by(Activity.customer_id)
         )
+        if None not in earliest:
+            query = query.where(Activity.occurred_at >= min(earliest))
         if self.customer_ids is not None:
             query = query.where(Activity.customer_id.in_(self.customer_ids))
         return query.subquery("activity_totals")
@@ -117,12 +128,23 @@ class _Compiler:
             return func.sum(Activity.amount_milli)
         return getattr(func, function)(Activity.occurred_at, type_=Activity.occurred_at.type)
 
+    def _earliest(self, scope: str, leaf: Leaf) -> datetime | None:
+        """An instant before which ``scope`` counts nothing for ``leaf`` (None: it counts all time)."""
+        if isinstance(leaf.within, Period):
+            return self.clock.day_bounds(leaf.within.start)[0]
+        if scope == "upcoming":
+            return self.clock.now
+        if leaf.within:
+            return self.clock.shifted(-leaf.within.last, leaf.within.unit)
+        return None
+
     def _scope(self, scope: str, leaf: Leaf) -> ColumnElement[bool]:
         now = self.clock.now
+        conditions = [Activity.status == SCOPE_STATUS[scope]]
         if scope == "upcoming":
-            conditions = [Activity.status == "booked", Activity.occurred_at > now]
+            conditions.append(Activity.occurred_at > now)
         else:
-            conditions = [Activity.status == "completed", Activity.occurred_at <= now]
+            conditions.append(Activity.occurred_at <= now)
         if isinstance(leaf.within, Period):
             conditions += self._in_period(Activity.occurred_at, leaf.within)
         elif leaf.within and scope == "upcoming":
@@ -171,6 +193,10 @@ class _Compiler:
 
     def _activity_leaf(self, leaf: Leaf):
         (function, scope), *_ = AGGREGATES[leaf.metric]
+        if self.correlated and function == "count" and (wanted := _asks_for_any(leaf.op, leaf.value)) is not None:
+            # "at least one" / "none" as EXISTS: the database stops at the first matching row.
+            found = exists().where(Activity.customer_id == Customer.id, self._scope(scope, leaf))
+            return found, found if wanted else not_(found)
         column = self._column(function, scope, leaf)
         if leaf.metric == "total_spent":
             return column, _compare(column, leaf.op, _milli(leaf.value))
@@ -231,6 +257,40 @@ class _Compiler:
             scope.append(Delivery.sent_at > self.clock.shifted(-leaf.within.last, leaf.within.unit))
         received = exists().where(*scope)
         return received, received if leaf.op == "=" else not_(received)
+
+
+def _asks_for_any(op: str, value) -> bool | None:
+    """For a count compared by ``op`` with ``value``: True when the comparison means "at least
+    one", False when it means "none", None when it depends on how many."""
+    if op not in COMPARISONS:
+        return None
+    # Past 0, a comparison with a whole number changes its verdict only at value or value + 1.
+    positive = {COMPARISONS[op](count, value) for count in (1, value, value + 1) if count >= 1}
+    if len(positive) > 1 or COMPARISONS[op](0, value) in positive:
+        return None
+    return positive.pop()
+
+
+def _verdict_without_activity(condition: Condition) -> bool | None:
+    """The condition's verdict for a customer with no activity in any scope it counts, when
+    that does not depend on the customer (None when it does): if False, the totals can be
+    inner-joined, so customers without activity are never read."""
+    if isinstance(condition, (AllOf, AnyOf)):
+        verdicts = {_verdict_without_activity(part) for part in condition.parts}
+        decisive = isinstance(condition, AnyOf)   # any True decides AnyOf; any False decides AllOf
+        if decisive in verdicts:
+            return decisive
+        return None if None in verdicts else not decisive
+    if isinstance(condition, Not):
+        verdict = _verdict_without_activity(condition.part)
+        return None if verdict is None else not verdict
+    if condition.metric not in ACTIVITY_METRICS:
+        return None
+    if condition.metric in ("past_count", "upcoming_count", "online_count"):
+        return _holds(0, condition.op, condition.value)
+    if condition.metric == "total_spent":
+        return _holds(0, condition.op, _milli(condition.value))
+    return False   # an average, first or last time of nothing compares as false
 
 
 def _total_key(function: str, scope: str, leaf: Leaf) -> tuple:
