@@ -48,7 +48,7 @@ def converts(field: fields.Field, cell: str, zone: str) -> str:
     if type(field) is fields.Date:
         return f"({cell})::date"
     if isinstance(field, fields.DateTime):
-        return (f"(CASE WHEN {cell} ~ '{_OFFSET}$' THEN ({cell})::timestamptz "
+        return (f"(CASE WHEN {_has_offset(cell)} THEN ({cell})::timestamptz "
                 f"ELSE ({cell})::timestamp AT TIME ZONE {quote(zone)} END)")
     return cell
 
@@ -105,13 +105,18 @@ def _time_check(cell: str, zone: str) -> str:
     steady = f"{offset('-')} = {offset('+')}"
     return (f"(CASE WHEN NOT {cell} ~ '^{_DATE}[T ]{_CLOCK}{_OFFSET}?$' THEN false "
             f"WHEN NOT {_real_day(cell)} THEN false "
-            f"WHEN {cell} ~ '{_OFFSET}$' THEN true ELSE {steady} END)")
+            f"WHEN {_has_offset(cell)} THEN true ELSE {steady} END)")
+
+
+def _has_offset(cell: str) -> str:
+    """Of an ISO time (as ``_time_check`` certifies): ends in ``Z`` or ``±HH:MM``."""
+    return f"(right({cell}, 1) = 'Z' OR substr({cell}, char_length({cell}) - 5, 1) IN ('+', '-'))"
 
 
 def _real_day(cell: str) -> str:
     year, month, day = (f"substr({cell}, {start}, {length})::int" for start, length in ((1, 4), (6, 2), (9, 2)))
-    return (f"(CASE WHEN substr({cell}, 1, 4) = '0000' THEN false ELSE "
-            f"{day} <= extract(day from make_date({year}, {month}, 1) + interval '1 month - 1 day') END)")
+    return (f"(CASE WHEN substr({cell}, 1, 4) = '0000' THEN false WHEN substr({cell}, 9, 2) <= '28' THEN true "
+            f"ELSE {day} <= extract(day from make_date({year}, {month}, 1) + interval '1 month - 1 day') END)")
 
 
 def _list_check(field: fields.List, cell: str) -> str:

@@ -7,13 +7,17 @@ from typing import Any
 from sqlalchemy import and_, exists, func, literal, or_, select, update
 
 from ..db import session
-from ..models import Customer, CustomerTag, Membership, MembershipEvent, Shop
+from ..models import Customer, CustomerTag, Group, Membership, MembershipEvent, Shop
 from ..models._columns import UtcDateTime
 from ..services.customers import CUSTOMER_COLUMNS
 from ..services.members import add_members, default_group
-from ..sql import insert_ignoring_duplicates
+from ..signals import membership_changed
+from ..sql import dialect_name, insert_ignoring_duplicates
 from . import staging
 from .bulk import RawFile
+
+#: How new customers join the default group, in its history.
+SOURCE = "import"
 
 #: What a new customer gets for a column the file leaves out or empty (as ``register_customer``).
 NEW_CUSTOMER_DEFAULTS: dict[str, Any] = {
@@ -107,14 +111,37 @@ class CustomerChunks:
             "registered_at": func.coalesce(staged.c.registered_at, now),
             "rfm_tier": literal("prospect"), "created_at": now, "updated_at": now,
         }
-        new_ids = list(session().scalars(
+        insert_new = (
             insert_ignoring_duplicates(customer)
             .from_select(list(columns), select(*columns.values()).where(staged.c.external_id.is_not(None))
                          .order_by(staged.c.row_no))  # ids in the file's order
             .returning(customer.c.id)
-        ))
-        add_members(self.shop, self.default_group, sorted(new_ids), source="import", actor=self.actor)
+        )
+        if dialect_name() == "postgresql":
+            return self._insert_joining_at_once(insert_new)
+        new_ids = list(session().scalars(insert_new))
+        add_members(self.shop, self.default_group, sorted(new_ids), source=SOURCE, actor=self.actor)
         return len(new_ids)
+
+    def _insert_joining_at_once(self, insert_new) -> int:
+        """PostgreSQL: the new customers, their default-group memberships and their history in one
+        statement (``add_members`` would send every new id back in batches of a few hundred)."""
+        group, now = self.default_group, literal(self.now, UtcDateTime)
+        new = insert_new.cte("new_customers")
+        joined = insert_ignoring_duplicates(Membership.__table__).from_select(
+            ["group_id", "customer_id", "shop_id", "source", "since"],
+            select(literal(group.id), new.c.id, literal(self.shop.id), literal(SOURCE), now),
+        ).returning(Membership.customer_id).cte("joined")
+        history = MembershipEvent.__table__.insert().from_select(
+            ["shop_id", "group_id", "customer_id", "change", "source", "actor", "at"],
+            select(literal(self.shop.id), literal(group.id), joined.c.customer_id, literal("entered"),
+                   literal(SOURCE), literal(self.actor), now),
+        ).cte("history")
+        ids = list(session().scalars(select(joined.c.customer_id).add_cte(history).order_by(joined.c.customer_id)))
+        session().execute(update(Group).where(Group.id == group.id).values(member_count=Group.member_count + len(ids)))
+        session().expire(group, ["member_count"])
+        membership_changed.send(self.shop.id, group_key=group.key, added=ids, removed=[])
+        return len(ids)
 
     def _replace_tags(self) -> None:
         """Customers whose row names tags get exactly those: the others go, the missing come."""
