@@ -199,7 +199,7 @@ def measure_test_client(app: Flask, api_key: str, rng: random.Random, args) -> d
             raise SystemExit(f"POST {path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
         return elapsed
 
-    for _ in range(args.warmup):
+    for _ in range(-(-args.warmup // args.batch_size)):
         post()
     profiler = cProfile.Profile(time.process_time) if args.profile else None
     if profiler:

@@ -64,11 +64,13 @@ def store_customers(shop_id: int, events: list[dict[str, Any]], *, actor: str) -
     stored = register_customers(shop, events, actor=actor)
     customer_ids = list(dict.fromkeys(customer_id for customer_id, _created in stored))
     refresh_customer_groups(shop, customer_ids, ShopClock.at(event_time(), shop.timezone))
-    customers = customers_by_id(shop, customer_ids)
     keys = group_keys_by_customer(shop, customer_ids)
+    session().commit()
+    # Loaded after the commit, which expires what the session holds: one query for the batch
+    # instead of one reload per customer when the caller reads them.
+    customers = customers_by_id(shop, customer_ids)
     registrations = [Registration(customers[customer_id], keys.get(customer_id, []), created)
                      for customer_id, created in stored]
-    session().commit()
     for registration in registrations:
         if registration.created:
             customer_registered_signal.send(shop_id, customer=registration.customer)
