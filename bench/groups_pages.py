@@ -120,6 +120,7 @@ def _pages(app: Flask, loaded: common.LoadedShop) -> Iterator[tuple]:
     """
     api_headers = {"Authorization": f"Bearer {loaded.api_key}"}
     other = max((key for key in loaded.group_sizes if key != "standard"), key=loaded.group_sizes.get)
+    smallest = min((spec.key for spec in common.BENCH_GROUPS), key=loaded.group_sizes.get)
     with app.app_context():
         cursors = {
             (key, label): _cursor_at(loaded.shop_id, key, position)
@@ -144,6 +145,8 @@ def _pages(app: Flask, loaded: common.LoadedShop) -> Iterator[tuple]:
     for (key, label), cursor in cursors.items():
         if key == "standard":
             yield f"admin group page, {label}", f"{common.ADMIN}/standard?after={cursor}", {}, _html
+    yield (f"admin group page, {smallest} ({loaded.group_sizes[smallest]:,} members)", f"{common.ADMIN}/{smallest}",
+           {}, _html)
     # The search panel of the group page ("Add customers"): not one of issue 2's two pages, but
     # the same screen, so its cost is reported beside them (see SEARCH_PAGES).
     yield "admin group page + search (common name)", f"{common.ADMIN}/standard?q=popescu", {}, _html
