@@ -19,8 +19,9 @@ from .rest import arguments, response
 def evaluate(cart):
     priced = checkout.evaluate_checkout(current_shop(), cart, shopper=g.get("customer_groups_shopper"))
     body = orjson.dumps(priced.to_json())  # ~10x faster than json for the ~28 KB answer
-    # COMMIT, not the teardown's ROLLBACK, ends the read: psycopg forgets its prepared statements
-    # on every ROLLBACK, so the checkout query would be planned afresh at every request.
+    # Usually a no-op (the read ran on its own connection). When the session did work (a rule
+    # change compiled, a receiver of prices_evaluated), COMMIT rather than the teardown's
+    # ROLLBACK ends it: psycopg forgets its prepared statements on every ROLLBACK.
     session().commit()
     return Response(body, mimetype="application/json")
 

@@ -6,13 +6,14 @@ from typing import Any
 
 import rules as engine
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..db import session
 from ..errors import ValidationFailed
-from ..models import Customer, Group, Membership, PricingRule, Shop
+from ..models import ApiKey, Customer, Group, Membership, PricingRule, Shop
 from ..models.group import GUESTS_KEY
 from ..signals import prices_evaluated
-from .shops import API_KEY_SHOP, hash_key
+from .shops import hash_key
 
 #: shop id -> (rules revision, compiled ruleset). A process compiles a shop's rules once per
 #: revision; any rule change writes a new revision, so a stale ruleset is never used.
@@ -43,27 +44,37 @@ def groups_of_shopper(shop: Shop, customer_id: str | None) -> list[str]:
     return _shopper_groups(rows)
 
 
-#: A valid key's shop with the memberships of the customer bound as ``customer_id``; built once,
-#: as API_KEY_SHOP is.
+#: A valid key's shop row with the memberships of the customer bound as ``customer_id`` (none
+#: for a guest); built once, as API_KEY_SHOP is.
+_SHOP_COLUMNS = tuple(Shop.__mapper__.column_attrs.keys())
 _SHOP_AND_GROUPS = (
-    API_KEY_SHOP.add_columns(Customer.id, Group.key)
+    select(*(getattr(Shop, name) for name in _SHOP_COLUMNS), Customer.id, Group.key)
+    .join(ApiKey, ApiKey.shop_id == Shop.id)
     .outerjoin(Customer, (Customer.shop_id == Shop.id) & (Customer.external_id == bindparam("customer_id")))
     .outerjoin(Membership, Membership.customer_id == Customer.id)
     .outerjoin(Group, Group.id == Membership.group_id)
+    .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
 )
 
 
 def shop_and_groups_for_api_key(api_key: str, customer_id: str | None) -> tuple[Shop, list[str]] | None:
     """The key's shop and the customer's group keys now, in one query: the checkout's
-    authentication and its read together, one round trip. None for an unknown or revoked key."""
-    key_hash = hash_key(api_key)
-    if customer_id is None:
-        shop = session().scalar(API_KEY_SHOP, {"key_hash": key_hash})
-        return None if shop is None else (shop, [GUESTS_KEY])
-    rows = session().execute(_SHOP_AND_GROUPS, {"key_hash": key_hash, "customer_id": customer_id}).all()
+    authentication and its read together. None for an unknown or revoked key.
+
+    The read is one autocommit statement on a pooled connection of its own: one round trip, no
+    BEGIN and COMMIT around it, and psycopg keeps it prepared. The session is left untouched, so
+    anything the host does later in the request has its own transaction. The shop comes back
+    detached, as if loaded by a session now closed.
+    """
+    parameters = {"key_hash": hash_key(api_key), "customer_id": customer_id}
+    with session().get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        rows = connection.execute(_SHOP_AND_GROUPS, parameters).all()
     if not rows:
         return None
-    return rows[0][0], _shopper_groups([(found, key) for _, found, key in rows if found is not None])
+    width = len(_SHOP_COLUMNS)
+    shop = Shop(**dict(zip(_SHOP_COLUMNS, rows[0][:width])))
+    make_transient_to_detached(shop)
+    return shop, _shopper_groups([(found, key) for *_, found, key in rows if found is not None])
 
 
 def _shopper_groups(rows: Sequence[tuple[int, str | None]]) -> list[str]:
