@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import BindParameter, bindparam
 
 from .conditions import RelativeTime
 
@@ -52,6 +55,42 @@ class ShopClock:
         start = datetime.combine(day, time(), self.zone)
         end = datetime.combine(day + timedelta(days=1), time(), self.zone)
         return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+#: The clock a statement built with ``DeferredClock`` is executed at (set by ``evaluating_at``).
+_executing_at: ContextVar[ShopClock] = ContextVar("segments_executing_at")
+
+
+class DeferredClock:
+    """A shop's clock for statements reused at many instants of one local day: ``now`` and the
+    windows counted back from it are bind parameters read when the statement runs (from
+    ``evaluating_at``), so the statement is built and compiled once a day, not per event.
+    Calendar days (``day_bounds``, ``today``) do not move within the day and stay values.
+    The parameters carry no type: compared with a column, they take the column's."""
+
+    def __init__(self, timezone_name: str, today: date):
+        self.zone = ZoneInfo(timezone_name)
+        self.today = today
+
+    @property
+    def now(self) -> BindParameter:
+        return bindparam(None, callable_=lambda: _executing_at.get().now)
+
+    def shifted(self, amount: int, unit: str) -> BindParameter:
+        return bindparam(None, callable_=lambda: _executing_at.get().shifted(amount, unit))
+
+    instant = ShopClock.instant
+    day_bounds = ShopClock.day_bounds
+
+
+@contextmanager
+def evaluating_at(clock: ShopClock) -> Iterator[None]:
+    """Statements built with a ``DeferredClock`` run inside this block at ``clock``."""
+    token = _executing_at.set(clock)
+    try:
+        yield
+    finally:
+        _executing_at.reset(token)
 
 
 def event_time() -> datetime:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, bindparam, exists, select
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
 from ..services.members import add_members, remove_members
-from .clock import ShopClock
+from .clock import DeferredClock, ShopClock, evaluating_at
 from .compiler import customer_filter, matching_customers
 from .conditions import parse_condition
 from .rfm import refresh_scores, score_customer
@@ -72,7 +72,8 @@ def refresh_customer_groups(shop: Shop, customer_ids: Sequence[int], clock: Shop
     groups = _dynamic_group_conditions(shop)
     if not groups or not customer_ids:
         return
-    rows = session().execute(_verdicts_statement(shop, groups, clock), {"customer_ids": list(customer_ids)}).all()
+    with evaluating_at(clock):
+        rows = session().execute(_verdicts_statement(shop, groups, clock), {"customer_ids": list(customer_ids)}).all()
     entering: dict[int, list[int]] = {}
     leaving: dict[int, list[int]] = {}
     for customer_id, *answers in rows:
@@ -95,20 +96,21 @@ def _dynamic_group_conditions(shop: Shop) -> list[tuple[int, dict]]:
 
 
 #: shop id -> (what the statement was built from, the statement). Building six conditions'
-#: expressions costs more than running them; events evaluated at the same instant (the hooks
-#: use the end of the event's second) with the same conditions and timezone share one, and
-#: SQLAlchemy's compiled cache reuses its SQL across instants (the clock's values are bound).
+#: expressions costs more than running them, so it happens once per shop and local day (or
+#: when a condition or the timezone changes); the clock's instants are bound at execution.
 _verdict_statements: dict[int, tuple[tuple, Select]] = {}
 
 
 def _verdicts_statement(shop: Shop, groups: list[tuple[int, dict]], clock: ShopClock) -> Select:
-    """Columns: the customer id, each group's verdict, then each group's current membership."""
-    built_from = (clock.now, shop.timezone, tuple((group_id, json.dumps(condition, sort_keys=True))
-                                                  for group_id, condition in groups))
+    """Columns: the customer id, each group's verdict, then each group's current membership.
+    Run it inside ``evaluating_at(clock)``."""
+    built_from = (clock.today, shop.timezone, tuple((group_id, json.dumps(condition, sort_keys=True))
+                                                    for group_id, condition in groups))
     cached = _verdict_statements.get(shop.id)
     if cached is not None and cached[0] == built_from:
         return cached[1]
-    verdicts = [customer_filter(parse_condition(condition), shop.id, clock) for _group_id, condition in groups]
+    deferred = DeferredClock(shop.timezone, clock.today)
+    verdicts = [customer_filter(parse_condition(condition), shop.id, deferred) for _group_id, condition in groups]
     memberships = [
         exists().where(Membership.group_id == group_id, Membership.customer_id == Customer.id)
         for group_id, _condition in groups
