@@ -80,11 +80,8 @@ def _value_check(field: fields.Field, cell: str, zone: str) -> str:
     kind = type(field)
     if kind is fields.List:
         return _list_check(field, cell)
-    if kind in (fields.String, fields.Email):
-        checks = [_validator_check(check, cell) for check in field.validators]
-        if kind is fields.Email:
-            checks.append(f"{cell} ~ '{_EMAIL}'")
-        return _all(checks)
+    if kind in (fields.String, fields.Email):  # (``Email`` is a validator in the field's list)
+        return _all([_validator_check(check, cell) for check in field.validators])
     if field.validators:
         return "false"
     if kind is fields.Boolean:
@@ -144,6 +141,8 @@ def _validator_check(check: validate.Validator, cell: str) -> str:
         if not all(isinstance(choice, str) for choice in check.choices):
             return "false"
         return f"{cell} IN ({', '.join(quote(choice) for choice in check.choices)})"
+    if type(check) is validate.Email:
+        return f"{cell} ~ '{_EMAIL}'"
     if isinstance(check, validate.Regexp) and check.regex.flags == re.UNICODE and check.regex.pattern[:1] == "^":
         pattern = check.regex.pattern.replace(r"\d", _DIGITS)
         if re.fullmatch(r"[\^$\\.()?{},0-9\[\]-]*", pattern):  # plain enough to read the same in SQL
