@@ -62,11 +62,13 @@ def minor_formatter(currency: str) -> Callable[[int], str]:
     digits = minor_digits(currency)
     if not digits:
         return str
-    scale = 10**digits
+    scale, positive = 10**digits, f"%d.%0{digits}d"
+    negative = "-" + positive
 
     def formatted(units: int) -> str:
-        whole, fraction = divmod(-units if units < 0 else units, scale)
-        return f"{'-' if units < 0 else ''}{whole}.{fraction:0{digits}d}"
+        if units < 0:
+            return negative % divmod(-units, scale)
+        return positive % divmod(units, scale)
 
     return formatted
 
