@@ -154,16 +154,15 @@ class ActivityChunks:
         wanted = select(activity.c.id, staged_items.c.item_type, staged_items.c.value).where(
             activity.c.shop_id == self.shop.id, activity.c.external_id == staged_items.c.external_id
         )
-        if not every_activity_is_new:  # a new activity has no items to take away
+        if not every_activity_is_new:
             in_chunk = select(activity.c.id).where(
                 activity.c.shop_id == self.shop.id, activity.c.external_id == staged.c.external_id, staged.c.is_last
             )
-            still_wanted = wanted.where(activity.c.id == item.c.activity_id, staged_items.c.item_type == item.c.item_type,
-                                        staged_items.c.value == item.c.value)
+            still_wanted = wanted.where(activity.c.id == item.c.activity_id,
+                                        staged_items.c.item_type == item.c.item_type, staged_items.c.value == item.c.value)
             session().execute(item.delete().where(item.c.activity_id.in_(in_chunk), ~exists(still_wanted)))
-        session().execute(
-            insert_ignoring_duplicates(ActivityItem.__table__).from_select(
-                ["activity_id", "item_type", "value", "shop_id"],
-                wanted.add_columns(literal(self.shop.id)),
-            )
-        )
+        # New activities have no items, and no one else sees them yet to add any: a plain INSERT
+        # spares PostgreSQL the speculative insertion of ON CONFLICT, row by row.
+        insert = item.insert() if every_activity_is_new else insert_ignoring_duplicates(item)
+        session().execute(insert.from_select(["activity_id", "item_type", "value", "shop_id"],
+                                             wanted.add_columns(literal(self.shop.id))))
