@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import Connection, Select, bindparam, exists, select
 
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
@@ -69,11 +69,14 @@ def refresh_customer_groups(shop: Shop, customer_ids: Sequence[int], clock: Shop
     """Every dynamic group for some customers (one event's, or a batch's): one query answers,
     per customer, each group's verdict and whether they are a member now; only the differences
     are written, a group at a time."""
-    groups = _dynamic_group_conditions(shop)
+    db = session()
+    db.flush()  # the reads below go straight to the connection, past the session's autoflush
+    connection = db.connection()
+    groups = _dynamic_group_conditions(connection, shop)
     if not groups or not customer_ids:
         return
     with evaluating_at(clock):
-        rows = session().execute(_verdicts_statement(shop, groups, clock), {"customer_ids": list(customer_ids)}).all()
+        rows = connection.execute(_verdicts_statement(shop, groups, clock), {"customer_ids": list(customer_ids)}).all()
     entering: dict[int, list[int]] = {}
     leaving: dict[int, list[int]] = {}
     for customer_id, *answers in rows:
@@ -88,10 +91,12 @@ def refresh_customer_groups(shop: Shop, customer_ids: Sequence[int], clock: Shop
         remove_members(shop, session().get(Group, group_id), ids, source="condition", actor=ACTOR)
 
 
-def _dynamic_group_conditions(shop: Shop) -> list[tuple[int, dict]]:
+def _dynamic_group_conditions(connection: Connection, shop: Shop) -> list[tuple[int, dict]]:
     """(id, condition) of the shop's dynamic groups: plain rows, no ORM objects to build."""
-    return [tuple(row) for row in session().execute(
-        select(Group.id, Group.condition).where(Group.shop_id == shop.id, Group.kind == "dynamic").order_by(Group.key)
+    groups = Group.__table__.c
+    return [tuple(row) for row in connection.execute(
+        select(groups.id, groups.condition).where(groups.shop_id == shop.id, groups.kind == "dynamic")
+        .order_by(groups.key)
     )]
 
 
