@@ -29,7 +29,7 @@ from .money import Money, UnknownCurrencyError, minor_digits
 __all__ = ["parse_cart", "parse_rule", "parse_rules", "rule_to_json"]
 
 _AMOUNT = re.compile(r"-?\d+(\.\d+)?")
-_PLAIN_PRICE = re.compile(r"\d+(\.\d+)?")
+_PLAIN_PRICE = re.compile(r"\d+(?:\.(\d+))?")
 
 _RULE_KEYS = frozenset(
     {"id", "name", "kind", "groups", "priority", "combinable", "enabled", "starts_at", "ends_at",
@@ -368,14 +368,17 @@ def _plain_line(data: Any, currency: str, digits: int) -> Line | None:
         type(line_id) is str and line_id.strip()
         and type(product_id) is str and product_id.strip()
         and type(quantity) is int and quantity >= 1
-        and type(price) is str and _PLAIN_PRICE.fullmatch(price)
-        and type(categories) is list and all(type(c) is str and c.strip() for c in categories)
+        and type(price) is str
+        and type(categories) is list
     ):
         return None
-    amount = Decimal(price)
-    if amount.as_tuple().exponent < -digits:  # type: ignore[operator]
+    for category in categories:
+        if type(category) is not str or not category.strip():
+            return None
+    matched = _PLAIN_PRICE.fullmatch(price)
+    if matched is None or len(matched.group(1) or "") > digits:
         return None
-    return Line(line_id, product_id, Money(amount, currency), quantity, tuple(categories))
+    return Line(line_id, product_id, Money.trusted(Decimal(price), currency), quantity, tuple(categories))
 
 
 def _line(data: Any, path: str, currency: str) -> Line:
