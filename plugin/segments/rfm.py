@@ -16,21 +16,14 @@ def tier_of(total: int) -> str:
 
 def refresh_scores(shop: Shop, clock: ShopClock) -> None:
     """Score every customer of the shop as of ``clock.now`` and keep the breakpoints."""
-    scored = _scored(shop, clock).subquery("scored")
-    stats = _stats(shop, clock).subquery("stats")
+    rows = _scored(shop, clock).subquery("rows")
     tier = case(
-        (scored.c.r.is_(None), literal("lapsed")),
-        (scored.c.r + scored.c.f + scored.c.m >= 12, literal("high_value")),
-        (scored.c.r + scored.c.f + scored.c.m >= 8, literal("regular")),
+        (rows.c.r.is_(None), literal("lapsed")),
+        (rows.c.r + rows.c.f + rows.c.m >= 12, literal("high_value")),
+        (rows.c.r + rows.c.f + rows.c.m >= 8, literal("regular")),
         else_=literal("potential"),
     )
-    rows = (
-        select(stats.c.customer_id, stats.c.visits, stats.c.spent, stats.c.last_at,
-               scored.c.r, scored.c.f, scored.c.m, tier.label("tier"))
-        .select_from(stats.outerjoin(scored, scored.c.customer_id == stats.c.customer_id))
-        .subquery("rows")
-    )
-    scored_values = {"rfm_r": rows.c.r, "rfm_f": rows.c.f, "rfm_m": rows.c.m, "rfm_tier": rows.c.tier,
+    scored_values = {"rfm_r": rows.c.r, "rfm_f": rows.c.f, "rfm_m": rows.c.m, "rfm_tier": tier,
                      "visits": rows.c.visits, "spent_milli": rows.c.spent, "last_visit_at": rows.c.last_at}
     session().execute(
         update(Customer)
@@ -45,7 +38,7 @@ def refresh_scores(shop: Shop, clock: ShopClock) -> None:
         .values(**PROSPECT)
         .execution_options(synchronize_session=False)
     )
-    shop.rfm_breakpoints = _breakpoints(scored_query=_scored(shop, clock))
+    shop.rfm_breakpoints = _breakpoints(_scored(shop, clock).subquery("scored"))
 
 
 #: What a customer with no past activity is stored with.
@@ -108,29 +101,34 @@ def _stats(shop: Shop, clock: ShopClock):
 
 
 def _scored(shop: Shop, clock: ShopClock):
-    """``ceil(5 × cume_dist)`` in integers: ``(5k + n − 1) / n``, k counting ties as peers."""
-    population = _stats(shop, clock).subquery("population")
-    active = select(population).where(population.c.frequency > 0).subquery("active")
-    size = func.count().over()
+    """Every customer with past activity, with ``ceil(5 × cume_dist)`` per dimension among those
+    active in 12 months, in integers: ``(5k + n − 1) / n``, k counting ties as peers; r, f, m
+    are NULL for the others (lapsed). One aggregate over the activities, one pass of windows."""
+    stats = _stats(shop, clock).subquery("stats")
+    active = stats.c.frequency > 0
+    size = func.count().filter(active).over()
 
     def score(column, name: str):
-        return ((5 * func.count().over(order_by=column) + size - 1) // size).label(name)
+        return case((active, (5 * func.count().filter(active).over(order_by=column) + size - 1) // size)).label(name)
 
     return select(
-        active.c.customer_id, active.c.last_at, active.c.frequency, active.c.monetary,
-        score(active.c.last_at, "r"), score(active.c.frequency, "f"), score(active.c.monetary, "m"),
+        stats, score(stats.c.last_at, "r"), score(stats.c.frequency, "f"), score(stats.c.monetary, "m"),
     )
 
 
-def _breakpoints(scored_query) -> dict:
-    """The highest value that earned each score, per dimension (times as ISO 8601)."""
-    scored = scored_query.subquery("scored")
-    points: dict[str, list] = {}
-    for dimension, value in (("r", scored.c.last_at), ("f", scored.c.frequency), ("m", scored.c.monetary)):
-        score = scored.c[dimension]
-        rows = session().execute(select(score, func.max(value)).group_by(score).order_by(score)).all()
-        points[dimension] = [[int(s), v.isoformat() if isinstance(v, datetime) else int(v)] for s, v in rows]
-    return points
+def _breakpoints(scored) -> dict:
+    """The highest value that earned each score, per dimension (times as ISO 8601): one row of
+    ``max(value) FILTER (WHERE score = s)`` for every dimension and score."""
+    values = {"r": scored.c.last_at, "f": scored.c.frequency, "m": scored.c.monetary}
+    wanted = [(dimension, points) for dimension in values for points in range(1, 6)]
+    row = session().execute(select(*(
+        func.max(values[dimension]).filter(scored.c[dimension] == points) for dimension, points in wanted
+    ))).one()
+    breakpoints: dict[str, list] = {dimension: [] for dimension in values}
+    for (dimension, points), highest in zip(wanted, row):
+        if highest is not None:   # no customer earned that score
+            breakpoints[dimension].append([points, highest.isoformat() if isinstance(highest, datetime) else int(highest)])
+    return breakpoints
 
 
 def _score(breakpoints: list | None, value) -> int:
