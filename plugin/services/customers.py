@@ -6,17 +6,21 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, literal, or_, select, true, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.util import ClauseAdapter
 
 from ..db import session
 from ..errors import NotFound
-from ..models import Customer, CustomerTag, Group, Membership, Shop
+from ..models import Customer, CustomerTag, Group, Membership, MembershipEvent, Shop
 from ..models.customer import FULL_NAME
-from ..models._columns import utcnow
+from ..models._columns import UtcDateTime, utcnow
 from ..segments.clock import ShopClock
 from ..segments.compiler import customer_filter
 from ..segments.conditions import Condition
-from ..sql import insert_ignoring_duplicates
+from ..signals import membership_changed
+from ..sql import dialect_name, insert_ignoring_duplicates
 from .members import add_members, default_group
 
 CUSTOMER_COLUMNS = (
@@ -43,9 +47,8 @@ def register_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str =
     known customers. Events for the same ``external_id`` apply in order, as if sent one by one
     (the first may register, the others update).
     """
-    inserted = _insert_new(shop, events)
-    if inserted:
-        add_members(shop, default_group(shop), list(inserted.values()), source="default", actor=actor)
+    insert = _insert_joining_at_once if dialect_name() == "postgresql" else _insert_then_join
+    inserted = insert(shop, events, actor)
     registered, updates = set(), []
     created = []
     for fields in events:
@@ -61,19 +64,82 @@ def register_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str =
     return [(ids[fields["external_id"]], registers) for fields, registers in zip(events, created)]
 
 
-def _insert_new(shop: Shop, events: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert each ``external_id``'s first event unless the customer exists; the ids inserted.
+def _insert_then_join(shop: Shop, events: list[dict[str, Any]], actor: str) -> dict[str, int]:
+    """Insert each ``external_id``'s first event unless the customer exists, then add the new
+    ones to the default group; the ids inserted, by external id."""
+    inserted: dict[str, int] = {}
+    statement = insert_ignoring_duplicates(Customer.__table__).returning(Customer.external_id, Customer.id)
+    for rows in _first_events_by_columns(shop, events):
+        inserted.update(session().execute(statement, rows).all())
+    if inserted:
+        add_members(shop, default_group(shop), list(inserted.values()), source="default", actor=actor)
+    return inserted
 
-    Events sent with the same fields go in one statement (rows of one executemany must name the
-    same columns; a column left out takes the model's default)."""
+
+def _insert_joining_at_once(shop: Shop, events: list[dict[str, Any]], actor: str) -> dict[str, int]:
+    """PostgreSQL: as ``_insert_then_join``, but the new customers, their default-group
+    memberships, the history rows and the kept count are one statement (data-modifying CTEs):
+    one round trip where the generic path takes five."""
+    inserted: dict[str, int] = {}
+    for rows in _first_events_by_columns(shop, events):
+        stored = session().execute(_joining_statement(shop, rows, actor)).all()
+        if not stored:
+            continue
+        group_id, group_key = stored[0][2:]
+        added = {external_id: customer_id for external_id, customer_id, _id, _key in stored}
+        inserted.update(added)
+        group = session().identity_map.get(identity_key(Group, group_id))
+        if group is not None:
+            session().expire(group, ["member_count"])
+        membership_changed.send(shop.id, group_key=group_key, added=list(added.values()), removed=[])
+    return inserted
+
+
+def _joining_statement(shop: Shop, rows: list[dict[str, Any]], actor: str) -> Select:
+    customers, groups = Customer.__table__, Group.__table__
+    now, joins = literal(utcnow(), UtcDateTime), true()
+    new = (insert_ignoring_duplicates(customers).values(_with_column_defaults(customers, rows))
+           .returning(customers.c.external_id, customers.c.id).cte("new"))
+    default = select(groups.c.id, groups.c.key).where(groups.c.shop_id == shop.id, groups.c.is_default).cte("default")
+    joined = insert_ignoring_duplicates(Membership.__table__).from_select(
+        ["group_id", "customer_id", "shop_id", "source", "since"],
+        select(default.c.id, new.c.id, literal(shop.id), literal("default"), now).select_from(new.join(default, joins)),
+    ).returning(Membership.__table__.c.customer_id).cte("joined")
+    recorded = MembershipEvent.__table__.insert().from_select(
+        ["shop_id", "group_id", "customer_id", "change", "source", "actor", "at"],
+        select(literal(shop.id), default.c.id, joined.c.customer_id, literal("entered"), literal("default"),
+               literal(actor), now).select_from(joined.join(default, joins)),
+    ).returning(MembershipEvent.__table__.c.id).cte("recorded")
+    counted = (
+        update(groups).where(groups.c.id == select(default.c.id).scalar_subquery())
+        .values(member_count=groups.c.member_count + select(func.count()).select_from(joined).scalar_subquery(),
+                updated_at=now)
+        .returning(groups.c.id).cte("counted")
+    )
+    return (select(new.c.external_id, new.c.id, default.c.id, default.c.key)
+            .select_from(new.join(default, joins)).add_cte(recorded, counted))
+
+
+def _with_column_defaults(table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with every column default filled in: inside a CTE, SQLAlchemy leaves out the
+    defaults it computes in Python."""
+    defaults = [column.default for column in table.c if column.default is not None]
+    return [{
+        **{default.column.name: default.arg(None) if default.is_callable else default.arg
+           for default in defaults if default.column.name not in row},
+        **row,
+    } for row in rows]
+
+
+def _first_events_by_columns(shop: Shop, events: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Each ``external_id``'s first event (the one that may register it), as rows of one
+    statement per run of events naming the same columns (a column left out takes the model's
+    default)."""
     first: dict[str, dict[str, Any]] = {}
     for fields in events:
         first.setdefault(fields["external_id"], fields)
-    inserted: dict[str, int] = {}
-    statement = insert_ignoring_duplicates(Customer.__table__).returning(Customer.external_id, Customer.id)
     for _names, rows in _runs_of_same_columns(shop, first.values()):
-        inserted.update(session().execute(statement, rows).all())
-    return inserted
+        yield rows
 
 
 def _known_ids(shop: Shop, external_ids: set[str]) -> dict[str, int]:
@@ -170,7 +236,15 @@ def search_customers(
     external id), a group and a condition (the Customers page's filters), sorted; also says
     whether another page follows."""
     query = filtered_customers(shop, q=q, group_id=group_id, condition=condition, now=now)
-    query = query.order_by(*_order(sort)).offset((page - 1) * per_page).limit(per_page + 1)
+    order = _order(sort)
+    if q.strip():
+        # Fenced: else the planner walks the sort's index betting that a match comes early, and
+        # reads the whole shop for a rare name; this way it finds the matches by the prefix
+        # indexes, then sorts them (830 -> 82 ms at 100k customers).
+        matches = query.cte("matches").prefix_with("MATERIALIZED")
+        query = select(aliased(Customer, matches))
+        order = [ClauseAdapter(matches).traverse(column) for column in order]
+    query = query.order_by(*order).offset((page - 1) * per_page).limit(per_page + 1)
     rows = list(session().scalars(query))
     return rows[:per_page], len(rows) > per_page
 
@@ -194,7 +268,7 @@ def _order(sort: str) -> list:
     columns = [column.desc() if descending else column.asc() for column in SORTS[name]]
     if name in NULLABLE_SORTS:
         columns = [column.nulls_last() for column in columns]
-    return [*columns, Customer.id.desc() if descending else Customer.id]
+    return [*columns, Customer.id.desc() if descending else Customer.id.asc()]
 
 
 def _matches(q: str):
