@@ -365,3 +365,24 @@ def test_a_long_list_is_counted_up_to_a_limit_and_pages_on(client, population, m
     assert re.search(r'rel="next" href="[^"]*page=4', third)
     fourth = client.get(PAGE, query_string={"per_page": "2", "page": "4"}).text
     assert listed(fourth) == ["extra-2", "extra-3"] and 'rel="next"' not in fourth
+
+
+def test_the_exact_count_is_one_click_away_past_the_limit(client, population, make_customer, monkeypatch):
+    monkeypatch.setattr("admin_ui.customer_views.COUNT_LIMIT", 5)
+    for number in range(4):
+        make_customer(population, f"extra-{number}", first_name="Zed", last_name=f"Zz{number}")
+    capped = html.unescape(client.get(PAGE, query_string={"per_page": "2", "sort": "-name"}).text)
+    link = re.search(r'href="([^"]+)" id="count-all"', capped).group(1)
+    assert "count=all" in link and "sort=-name" in link
+    # when: the admin asks for the exact count
+    exact = html.unescape(client.get(link).text)
+    # then: every customer counted, every page numbered, the same first page, no link to count again
+    assert total(exact) == 8 and "More than" not in exact and 'id="count-all"' not in exact
+    assert re.search(r'href="[^"]*page=4[^"]*">4</a>', exact)
+    assert listed(exact) == listed(capped)
+
+
+def test_a_list_under_the_limit_is_counted_exactly_without_a_link(client, population):
+    page = client.get(PAGE).text
+    assert "More than" not in page and 'id="count-all"' not in page
+    assert total(page) == total(client.get(PAGE, query_string={"count": "all"}).text)
