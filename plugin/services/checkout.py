@@ -67,7 +67,7 @@ def shop_and_groups_for_api_key(api_key: str, customer_id: str | None) -> tuple[
     detached, as if loaded by a session now closed.
     """
     parameters = {"key_hash": hash_key(api_key), "customer_id": customer_id}
-    with session().get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with session().get_bind(Shop).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         rows = connection.execute(_SHOP_AND_GROUPS, parameters).all()
     if not rows:
         return None
