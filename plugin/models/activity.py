@@ -24,6 +24,8 @@ class Activity(Base):
         Index("ix_cg_activities_customer_status_time", "customer_id", "status", "occurred_at",
               postgresql_include=["amount_milli", "channel"]),
         Index("ix_cg_activities_shop_time", "shop_id", "occurred_at"),
+        # "Visited a location": the activities at one location, in customer order.
+        Index("ix_cg_activities_location_status_customer", "location", "status", "customer_id", "occurred_at"),
         CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
         CheckConstraint(f"channel IN {CHANNELS!r}", name="channel"),
