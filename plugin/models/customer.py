@@ -88,6 +88,10 @@ for _name, _expression in {
     Index(f"ix_cg_customers_search_{_name}", _expression.label(_name),
           postgresql_ops={_name: "text_pattern_ops"}).ddl_if(dialect="postgresql")
 Index("ix_cg_customers_shop_name", Customer.shop_id, func.lower(Customer.last_name), func.lower(Customer.first_name))
+# "Last visit, latest first", customers never seen last, read in index order (NULLS LAST cannot
+# be indexed on SQLite).
+Index("ix_cg_customers_shop_last_visit_desc", Customer.shop_id, Customer.last_visit_at.desc().nulls_last(),
+      Customer.id.desc()).ddl_if(dialect="postgresql")
 
 
 class CustomerTag(Base):
