@@ -154,8 +154,14 @@ def customers_list():
         shop, q=listing.q, group_id=listing.group.id if listing.group else None, condition=listing.parsed,
         sort=listing.sort, page=page, per_page=per_page,
     )
-    exact = request.args.get("count") == "all"
-    context["total"] = listing.count(shop, at_most=None if exact else COUNT_LIMIT)
+    last_page = not more and (context["rows"] or page == 1)
+    # On the last page the matches are all known; counting them again would read every candidate
+    # a second time, the whole shop for a rare filter.
+    exact = last_page or request.args.get("count") == "all"
+    if last_page:
+        context["total"] = (page - 1) * per_page + len(context["rows"])
+    else:
+        context["total"] = listing.count(shop, at_most=None if exact else COUNT_LIMIT)
     context["capped"] = not exact and context["total"] > COUNT_LIMIT
     context["count_url"] = _count_url() if context["capped"] else None
     known = context["total"] if exact else min(context["total"], COUNT_LIMIT)

@@ -365,6 +365,8 @@ def test_a_long_list_is_counted_up_to_a_limit_and_pages_on(client, population, m
     assert re.search(r'rel="next" href="[^"]*page=4', third)
     fourth = client.get(PAGE, query_string={"per_page": "2", "page": "4"}).text
     assert listed(fourth) == ["extra-2", "extra-3"] and 'rel="next"' not in fourth
+    # and the last page knows every match: the exact number, past the limit
+    assert total(fourth) == 8 and "More than" not in fourth
 
 
 def test_the_exact_count_is_one_click_away_past_the_limit(client, population, make_customer, monkeypatch):
