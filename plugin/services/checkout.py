@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import rules as engine
-from sqlalchemy import bindparam, select
+from flask import Flask, current_app
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..db import session
@@ -67,7 +69,7 @@ def shop_and_groups_for_api_key(api_key: str, customer_id: str | None) -> tuple[
     detached, as if loaded by a session now closed.
     """
     parameters = {"key_hash": hash_key(api_key), "customer_id": customer_id}
-    with session().get_bind(Shop).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with _shop_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         rows = connection.execute(_SHOP_AND_GROUPS, parameters).all()
     if not rows:
         return None
@@ -75,6 +77,19 @@ def shop_and_groups_for_api_key(api_key: str, customer_id: str | None) -> tuple[
     shop = Shop(**dict(zip(_SHOP_COLUMNS, rows[0][:width])))
     make_transient_to_detached(shop)
     return shop, _shopper_groups([(found, key) for *_, found, key in rows if found is not None])
+
+
+#: app -> the engine its session would use for Shop. Asking the session makes one per request,
+#: which the checkout's read does not otherwise need; an app's engines never change.
+_shop_engines: WeakKeyDictionary[Flask, Engine] = WeakKeyDictionary()
+
+
+def _shop_engine() -> Engine:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    bind = _shop_engines.get(app)
+    if bind is None:
+        bind = _shop_engines[app] = session().get_bind(Shop)
+    return bind
 
 
 def _shopper_groups(rows: Sequence[tuple[int, str | None]]) -> list[str]:
