@@ -503,3 +503,20 @@ def test_a_cell_sql_cannot_certify_is_judged_by_the_schema(customers, column, ce
     assert (failure.value.row, failure.value.column) == (3, column)
     assert message in failure.value.message
     assert count(Activity) == 0
+
+
+def test_listeners_hear_of_every_customer_the_import_adds_to_the_default_group(salon):
+    from plugin.signals import membership_changed
+
+    heard: list[int] = []
+
+    def listen(shop_id, group_key, added, removed):
+        assert (shop_id, group_key, removed) == (salon.id, "standard", [])
+        heard.extend(added)
+
+    membership_changed.connect(listen)
+    try:
+        import_customers(salon, csv_text(["external_id"], ["c-1"], ["c-2"], ["c-3"]))
+    finally:
+        membership_changed.disconnect(listen)
+    assert sorted(heard) == sorted(session().scalars(select(Customer.id).where(Customer.shop_id == salon.id)))
