@@ -176,11 +176,11 @@ def measure_hook(app: Flask, shop_id: int, rng: random.Random, args) -> dict:
                for fields in rng.sample(registered, min(args.repeat_count, len(registered)))]
     _stderr(f"hook: new median {_ms(new, 0.5)} ms, p95 {_ms(new, 0.95)} ms; repeat median {_ms(repeats, 0.5)} ms")
     return {
-        "new_customer": common.summarise_ms(new),
-        "new_customer_per_second": round(len(new) / new_wall, 1),
-        "cpu_per_new_customer": meter.per_item_ms(len(new)),
+        "new_customer": _summary(new),
+        "new_customer_per_second": round(len(new) / new_wall, 1) if new else None,
+        "cpu_per_new_customer": _cpu(meter, len(new)),
         "statements_per_new_customer": statements.per_item(len(new)),
-        "repeat_event": common.summarise_ms(repeats) if repeats else None,
+        "repeat_event": _summary(repeats),
     }
 
 
@@ -216,12 +216,12 @@ def measure_test_client(app: Flask, api_key: str, rng: random.Random, args) -> d
         profiler.disable()
         _print_profile(profiler, "test client")
     registrations = len(latencies) * args.batch_size
-    rate = registrations / wall
+    rate = registrations / wall if registrations else 0.0
     _stderr(f"test client: {rate:.0f} registrations/s (batch size {args.batch_size})")
     return {"batch_size": args.batch_size, "requests": len(latencies), "registrations": registrations,
             "seconds": round(wall, 2), "per_second": round(rate, 1),
-            "meets_target": rate >= TARGET_PER_SECOND, "latency_per_request": common.summarise_ms(latencies),
-            "cpu_per_registration": meter.per_item_ms(registrations)}
+            "meets_target": rate >= TARGET_PER_SECOND, "latency_per_request": _summary(latencies),
+            "cpu_per_registration": _cpu(meter, registrations)}
 
 
 def _events_path(batch_size: int) -> str:
@@ -309,7 +309,7 @@ def _post_over_http(port: int, api_key: str, rng: random.Random, args, master: i
     wall = time.perf_counter() - started
     meter.stop()
     registrations = len(latencies) * args.batch_size
-    rate = registrations / wall
+    rate = registrations / wall if registrations else 0.0
     _stderr(f"http (gunicorn, 1 worker, {args.http_clients} client(s), batch size {args.batch_size}): "
             f"{rate:.0f} registrations/s")
     return {
@@ -317,9 +317,9 @@ def _post_over_http(port: int, api_key: str, rng: random.Random, args, master: i
         "clients": args.http_clients, "batch_size": args.batch_size,
         "requests": len(latencies), "registrations": registrations, "seconds": round(wall, 2),
         "per_second": round(rate, 1),
-        "meets_target": rate >= TARGET_PER_SECOND, "latency_per_request": common.summarise_ms(latencies),
+        "meets_target": rate >= TARGET_PER_SECOND, "latency_per_request": _summary(latencies),
         "connections_opened": connections_opened[0],
-        "cpu_per_registration": meter.per_item_ms(registrations),
+        "cpu_per_registration": _cpu(meter, registrations),
     }
 
 
@@ -390,6 +390,15 @@ def _wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 30
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"gunicorn did not answer on port {port} within {timeout:.0f} s")
+
+
+def _summary(seconds: list[float]) -> dict | None:
+    """Median and friends of a loop's durations; none for a loop that ran no calls (a count of 0)."""
+    return common.summarise_ms(seconds) if seconds else None
+
+
+def _cpu(meter: common.CpuMeter, items: int) -> dict | None:
+    return meter.per_item_ms(items) if items else None
 
 
 def _ms(seconds: list[float], fraction: float) -> str:
