@@ -9,20 +9,23 @@ from marshmallow import Schema, ValidationError
 from .db import session
 from .errors import ValidationFailed
 from .licensing import require_plan
-from .models import Activity, Customer
+from .models import Activity
 from .schemas import ActivityInSchema, CustomerInSchema
 from .segments.clock import ShopClock, event_time
 from .segments.refresh import refresh_customer_groups
 from .services.activities import record_activity
-from .services.customers import customers_by_id, group_keys_by_customer, register_customers
+from .services.customers import (
+    StoredCustomer, group_keys_by_customer, register_customers, register_new_customer, stored_customers,
+)
 from .services.members import group_keys_of
 from .services.shops import get_shop
 from .signals import customer_registered as customer_registered_signal
+from .sql import dialect_name
 
 
 @dataclass(frozen=True)
 class Registration:
-    customer: Customer
+    customer: StoredCustomer
     groups: list[str]
     created: bool
 
@@ -51,8 +54,25 @@ def activity_recorded(shop_id: int, fields: dict[str, Any]) -> Recorded:
 
 
 def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Registration:
-    """Register or update from already-validated fields, commit, and tell subscribers."""
-    [registration] = store_customers(shop_id, [valid], actor=actor)
+    """Register or update from already-validated fields, commit, and tell subscribers.
+
+    A new customer on PostgreSQL takes the lean path, the one a host's sign-ups take: one
+    prepared statement stores them, joins the default group and reads the dynamic groups, one
+    more decides those groups, and the answer is built from what was written. Anything else
+    (an update, SQLite) is a batch of one.
+    """
+    shop = get_shop(shop_id)
+    require_plan(shop)
+    new = register_new_customer(shop, valid, actor=actor) if dialect_name() == "postgresql" else None
+    if new is None:
+        [registration] = store_customers(shop_id, [valid], actor=actor)
+        return registration
+    entered = refresh_customer_groups(shop, [new.customer.id], ShopClock.at(event_time(), shop.timezone),
+                                      [(group_id, condition) for group_id, _key, condition in new.dynamic_groups])
+    keys = {group_id: key for group_id, key, _condition in new.dynamic_groups}
+    session().commit()
+    registration = Registration(new.customer, sorted([new.default_group_key, *map(keys.get, entered)]), True)
+    customer_registered_signal.send(shop_id, customer=new.customer)
     return registration
 
 
@@ -68,7 +88,7 @@ def store_customers(shop_id: int, events: list[dict[str, Any]], *, actor: str) -
     session().commit()
     # Loaded after the commit, which expires what the session holds: one query for the batch
     # instead of one reload per customer when the caller reads them.
-    customers = customers_by_id(shop, customer_ids)
+    customers = stored_customers(shop, customer_ids)
     registrations = [Registration(customers[customer_id], keys.get(customer_id, []), created)
                      for customer_id, created in stored]
     for registration in registrations:

@@ -65,16 +65,19 @@ def refresh_customer(shop: Shop, customer: Customer, now: datetime) -> None:
     refresh_customer_groups(shop, [customer.id], clock)
 
 
-def refresh_customer_groups(shop: Shop, customer_ids: Sequence[int], clock: ShopClock) -> None:
+def refresh_customer_groups(
+    shop: Shop, customer_ids: Sequence[int], clock: ShopClock, groups: list[tuple[int, dict]] | None = None,
+) -> dict[int, list[int]]:
     """Every dynamic group for some customers (one event's, or a batch's): one query answers,
     per customer, each group's verdict and whether they are a member now; only the differences
-    are written, a group at a time."""
+    are written, a group at a time. ``groups`` are the shop's dynamic groups' (id, condition) in
+    key order when the caller read them already. Returns the customers who entered, by group id."""
     db = session()
     db.flush()  # the reads below go straight to the connection, past the session's autoflush
     connection = db.connection()
-    groups = _dynamic_group_conditions(connection, shop)
+    groups = _dynamic_group_conditions(connection, shop) if groups is None else groups
     if not groups or not customer_ids:
-        return
+        return {}
     with evaluating_at(clock):
         rows = connection.execute(_verdicts_statement(shop, groups, clock), {"customer_ids": list(customer_ids)}).all()
     entering: dict[int, list[int]] = {}
@@ -89,6 +92,7 @@ def refresh_customer_groups(shop: Shop, customer_ids: Sequence[int], clock: Shop
         add_members(shop, session().get(Group, group_id), ids, source="condition", actor=ACTOR)
     for group_id, ids in leaving.items():
         remove_members(shop, session().get(Group, group_id), ids, source="condition", actor=ACTOR)
+    return entering
 
 
 def _dynamic_group_conditions(connection: Connection, shop: Shop) -> list[tuple[int, dict]]:

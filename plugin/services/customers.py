@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, literal, or_, select, true, update
+from sqlalchemy import Select, bindparam, delete, func, literal, or_, select, true, type_coerce, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.util import ClauseAdapter
@@ -16,17 +19,55 @@ from ..errors import NotFound
 from ..models import Customer, CustomerTag, Group, Membership, MembershipEvent, Shop
 from ..models.customer import FULL_NAME
 from ..models._columns import UtcDateTime, utcnow
+from ..money import milli_text
 from ..segments.clock import ShopClock
 from ..segments.compiler import customer_filter
 from ..segments.conditions import Condition
 from ..signals import membership_changed
-from ..sql import dialect_name, insert_ignoring_duplicates
+from ..sql import insert_ignoring_duplicates
 from .members import add_members, default_group
 
 CUSTOMER_COLUMNS = (
     "first_name", "last_name", "email", "phone", "gender", "birthday", "city", "card_number",
     "registered_at", "email_opt_in", "sms_opt_in",
 )
+
+
+@dataclass(frozen=True)
+class StoredCustomer:
+    """A customer as an event left them, read back with the write (``RETURNING``) or in one
+    Core query: what the answer shows, without loading ORM objects again after the commit."""
+
+    id: int
+    external_id: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    gender: str
+    birthday: date | None
+    city: str
+    card_number: str
+    registered_at: datetime
+    email_opt_in: bool
+    sms_opt_in: bool
+    visits: int
+    spent_milli: int
+    last_visit_at: datetime | None
+    rfm_tier: str
+    tags: list[str]
+    currency: str
+
+    @classmethod
+    def from_row(cls, row, tags: list[str], currency: str) -> StoredCustomer:
+        return cls(**{name: row[name] for name in _STORED_COLUMNS}, tags=tags, currency=currency)
+
+    @property
+    def spent(self) -> str:
+        return milli_text(self.spent_milli, self.currency)
+
+
+_STORED_COLUMNS = tuple(field.name for field in fields(StoredCustomer) if field.name not in ("tags", "currency"))
 
 
 def register_customer(shop: Shop, fields: dict[str, Any], *, actor: str = "") -> tuple[Customer, bool]:
@@ -43,14 +84,12 @@ def register_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str =
     default group. Returns each event's customer id and whether that event registered them.
 
     The batch costs a handful of statements whatever its size: one ``INSERT … ON CONFLICT DO
-    NOTHING`` for all, the default group's members added as a set, one ``UPDATE`` run over the
-    known customers. Events for the same ``external_id`` apply in order, as if sent one by one
-    (the first may register, the others update).
+    NOTHING`` for all (executemany's rows cost less to send than one VALUES list with a bind
+    parameter per cell), the default group's members added as a set, one ``UPDATE`` run over
+    the known customers. Events for the same ``external_id`` apply in order, as if sent one by
+    one (the first may register, the others update).
     """
-    # One event on PostgreSQL: one round trip. A batch: executemany's rows cost less to send
-    # than one VALUES list with a bind parameter per cell.
-    insert = _insert_joining_at_once if len(events) == 1 and dialect_name() == "postgresql" else _insert_then_join
-    inserted = insert(shop, events, actor)
+    inserted = _insert_then_join(shop, events, actor)
     registered, updates = set(), []
     created = []
     for fields in events:
@@ -78,59 +117,92 @@ def _insert_then_join(shop: Shop, events: list[dict[str, Any]], actor: str) -> d
     return inserted
 
 
-def _insert_joining_at_once(shop: Shop, events: list[dict[str, Any]], actor: str) -> dict[str, int]:
-    """PostgreSQL: as ``_insert_then_join``, but the new customers, their default-group
-    memberships, the history rows and the kept count are one statement (data-modifying CTEs):
-    one round trip where the generic path takes five."""
-    inserted: dict[str, int] = {}
-    for rows in _first_events_by_columns(shop, events):
-        stored = session().execute(_joining_statement(shop, rows, actor)).all()
-        if not stored:
-            continue
-        group_id, group_key = stored[0][2:]
-        added = {external_id: customer_id for external_id, customer_id, _id, _key in stored}
-        inserted.update(added)
-        group = session().identity_map.get(identity_key(Group, group_id))
-        if group is not None:
-            session().expire(group, ["member_count"])
-        membership_changed.send(shop.id, group_key=group_key, added=list(added.values()), removed=[])
-    return inserted
+@dataclass(frozen=True)
+class NewCustomer:
+    """What registering a new customer in one statement returns: the customer, their default
+    group's key, and the shop's dynamic groups as (id, key, condition) in key order, for the
+    refresh that follows."""
+
+    customer: StoredCustomer
+    default_group_key: str
+    dynamic_groups: list[tuple[int, str, dict]]
 
 
-def _joining_statement(shop: Shop, rows: list[dict[str, Any]], actor: str) -> Select:
+def register_new_customer(shop: Shop, fields: dict[str, Any], *, actor: str = "") -> NewCustomer | None:
+    """PostgreSQL, one event: insert the customer unless their ``external_id`` is known, and
+    with it their default-group membership, its history row and the kept count, in one
+    prepared statement (data-modifying CTEs, compiled once per process); ``None`` when the
+    customer exists already (nothing was written: the caller updates them)."""
+    now = utcnow()
+    row = session().execute(_registering_statement(), {
+        **_NEW_CUSTOMER_DEFAULTS, "registered_at": now,
+        **{name: fields[name] for name in CUSTOMER_COLUMNS if name in fields},
+        "external_id": fields["external_id"], "event_shop_id": shop.id, "event_actor": actor, "event_now": now,
+    }).one()._mapping
+    if row["id"] is None:
+        return None
+    tags = list(dict.fromkeys(fields.get("tags", ())))
+    if tags:
+        session().execute(CustomerTag.__table__.insert(),
+                          [{"customer_id": row["id"], "tag": tag, "shop_id": shop.id} for tag in tags])
+    group = session().identity_map.get(identity_key(Group, row["default_group_id"]))
+    if group is not None:
+        session().expire(group, ["member_count"])
+    membership_changed.send(shop.id, group_key=row["default_group_key"], added=[row["id"]], removed=[])
+    return NewCustomer(StoredCustomer.from_row(row, sorted(tags), shop.currency), row["default_group_key"],
+                       [tuple(group) for group in row["dynamic_groups"] or ()])
+
+
+def _scalar_default(column) -> Any:
+    """The model's default of a column when it is a plain value (else None)."""
+    return None if column.default is None or column.default.is_callable else column.default.arg
+
+
+#: A new customer's columns the event leaves out (``registered_at`` is bound to the event's time).
+_NEW_CUSTOMER_DEFAULTS = {name: _scalar_default(Customer.__table__.c[name]) for name in CUSTOMER_COLUMNS}
+#: Columns no event sends, at their defaults: inside a CTE SQLAlchemy applies no Python defaults.
+_UNSENT_DEFAULTS = {column.name: _scalar_default(column) for column in Customer.__table__.c
+                    if column.name not in CUSTOMER_COLUMNS and _scalar_default(column) is not None}
+
+
+@lru_cache(maxsize=1)
+def _registering_statement() -> Select:
+    """Built once: composing and compiling these CTEs took more CPU than running them."""
     customers, groups = Customer.__table__, Group.__table__
-    now, joins = literal(utcnow(), UtcDateTime), true()
-    new = (insert_ignoring_duplicates(customers).values(_with_column_defaults(customers, rows))
-           .returning(customers.c.external_id, customers.c.id).cte("new"))
-    default = select(groups.c.id, groups.c.key).where(groups.c.shop_id == shop.id, groups.c.is_default).cte("default")
-    joined = insert_ignoring_duplicates(Membership.__table__).from_select(
+    memberships, history = Membership.__table__, MembershipEvent.__table__
+    shop_id, now = bindparam("event_shop_id"), bindparam("event_now", type_=UtcDateTime)
+    default = select(groups.c.id, groups.c.key).where(groups.c.shop_id == shop_id, groups.c.is_default).cte("default")
+    new = (
+        postgresql.insert(customers)
+        .values(shop_id=shop_id, external_id=bindparam("external_id"), created_at=now, updated_at=now,
+                **_UNSENT_DEFAULTS, **{name: bindparam(name, type_=customers.c[name].type) for name in CUSTOMER_COLUMNS})
+        .on_conflict_do_nothing().returning(*customers.c).cte("new")
+    )
+    joined = postgresql.insert(memberships).from_select(
         ["group_id", "customer_id", "shop_id", "source", "since"],
-        select(default.c.id, new.c.id, literal(shop.id), literal("default"), now).select_from(new.join(default, joins)),
-    ).returning(Membership.__table__.c.customer_id).cte("joined")
-    recorded = MembershipEvent.__table__.insert().from_select(
+        select(default.c.id, new.c.id, shop_id, literal("default"), now).select_from(new.join(default, true())),
+    ).on_conflict_do_nothing().returning(memberships.c.customer_id).cte("joined")
+    recorded = history.insert().from_select(
         ["shop_id", "group_id", "customer_id", "change", "source", "actor", "at"],
-        select(literal(shop.id), default.c.id, joined.c.customer_id, literal("entered"), literal("default"),
-               literal(actor), now).select_from(joined.join(default, joins)),
-    ).returning(MembershipEvent.__table__.c.id).cte("recorded")
+        select(shop_id, default.c.id, joined.c.customer_id, literal("entered"), literal("default"),
+               bindparam("event_actor"), now).select_from(joined.join(default, true())),
+    ).returning(history.c.id).cte("recorded")
     counted = (
         update(groups).where(groups.c.id == select(default.c.id).scalar_subquery())
         .values(member_count=groups.c.member_count + select(func.count()).select_from(joined).scalar_subquery(),
                 updated_at=now)
         .returning(groups.c.id).cte("counted")
     )
-    return (select(new.c.external_id, new.c.id, default.c.id, default.c.key)
-            .select_from(new.join(default, joins)).add_cte(recorded, counted))
-
-
-def _with_column_defaults(table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with every column default filled in: inside a CTE, SQLAlchemy leaves out the
-    defaults it computes in Python."""
-    defaults = [column.default for column in table.c if column.default is not None]
-    return [{
-        **{default.column.name: default.arg(None) if default.is_callable else default.arg
-           for default in defaults if default.column.name not in row},
-        **row,
-    } for row in rows]
+    listed = (
+        select(func.json_agg(postgresql.aggregate_order_by(
+            func.json_build_array(groups.c.id, groups.c.key, groups.c.condition), groups.c.key)))
+        .where(groups.c.shop_id == shop_id, groups.c.kind == "dynamic").scalar_subquery()
+    )
+    return (
+        select(*(new.c[name] for name in _STORED_COLUMNS), default.c.id.label("default_group_id"),
+               default.c.key.label("default_group_key"), type_coerce(listed, postgresql.JSON).label("dynamic_groups"))
+        .select_from(default.outerjoin(new, true())).add_cte(recorded, counted)
+    )
 
 
 def _first_events_by_columns(shop: Shop, events: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -190,12 +262,20 @@ def customers_by_external_id(shop: Shop, external_ids: list[str]) -> dict[str, i
     return {external_id: found[external_id] for external_id in external_ids}
 
 
-def customers_by_id(shop: Shop, customer_ids: list[int]) -> dict[int, Customer]:
-    """The shop's customers as stored now (fresh from the database, with their tags)."""
-    return {customer.id: customer for customer in session().scalars(
-        select(Customer).where(Customer.shop_id == shop.id, Customer.id.in_(customer_ids))
-        .execution_options(populate_existing=True)
-    )}
+def stored_customers(shop: Shop, customer_ids: list[int]) -> dict[int, StoredCustomer]:
+    """The shop's customers as stored now, with their tags: two Core queries, no ORM objects."""
+    customers, tags = Customer.__table__, CustomerTag.__table__
+    tags_by_customer: dict[int, list[str]] = {}
+    for customer_id, tag in session().execute(
+        select(tags.c.customer_id, tags.c.tag).where(tags.c.shop_id == shop.id, tags.c.customer_id.in_(customer_ids))
+        .order_by(tags.c.customer_id, tags.c.tag)
+    ):
+        tags_by_customer.setdefault(customer_id, []).append(tag)
+    return {row["id"]: StoredCustomer.from_row(row, tags_by_customer.get(row["id"], []), shop.currency)
+            for row in session().execute(
+                select(*(customers.c[name] for name in _STORED_COLUMNS))
+                .where(customers.c.shop_id == shop.id, customers.c.id.in_(customer_ids))
+            ).mappings()}
 
 
 def group_keys_by_customer(shop: Shop, customer_ids: list[int]) -> dict[int, list[str]]:
