@@ -5,12 +5,16 @@
     .venv/bin/python bench/checkout.py http                   # gunicorn (2 gthread workers) + wrk, 20 s each
     .venv/bin/python bench/checkout.py http --worker-class sync --rounds 2
     .venv/bin/python bench/checkout.py http --duration 5 --concurrency 4 --requests 5000
+    .venv/bin/python bench/checkout.py wsgi --api-key KEY      # in process, after `http --load-only`
 
 Modes are functions in ``MODES`` taking the parsed arguments and returning a JSON-able dict;
 ``engine`` calls ``rules.evaluate`` in process; ``http`` loads W1 into PostgreSQL (its own
 database, ``cg_bench_checkout``), serves ``bench/checkout_app.py`` with gunicorn on 127.0.0.1
 and drives ``POST /checkout/evaluate`` and a constant-JSON endpoint (the framework's ceiling)
-with ``wrk``. The engine mode imports neither Flask nor a database driver.
+with ``wrk``. ``wsgi`` calls the same app in process (no gunicorn, no wrk) on the database
+``http --load-only`` left, for CPU per request and instruction counts (``valgrind --tool=callgrind
+--instr-atstart=no``: only the timed requests are counted) that a busy machine does not blur.
+The engine mode imports neither Flask nor a database driver.
 """
 
 from __future__ import annotations
@@ -547,8 +551,64 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def run_wsgi(args: argparse.Namespace) -> dict[str, Any]:
+    """``bench/checkout_app.py``'s WSGI app called in process with the very request wrk sends,
+    evaluate and constant alternately: thread CPU per request, and under callgrind only the
+    timed requests are instrumented (``callgrind_control -i on`` around them)."""
+    from werkzeug.test import EnvironBuilder
+
+    os.environ["DATABASE_URL"] = HTTP_DATABASE_URL
+    from bench.checkout_app import app
+
+    rule_dicts, cart_dict, groups = make_w1(args.seed)
+    body = json.dumps({**{k: v for k, v in cart_dict.items() if k != "groups"}, "customer_id": CUSTOMER_ID}).encode()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {args.api_key}"}
+    paths = {"evaluate": EVALUATE_PATH, "constant": CONSTANT_PATH}
+    environs = {name: EnvironBuilder(path=path, method="POST", data=body, headers=headers).get_environ()
+                for name, path in paths.items()}
+
+    def request(name: str) -> bytes:
+        environ = {**environs[name], "wsgi.input": io.BytesIO(body)}
+        statuses: list[str] = []
+        answer = app(environ, lambda status, *_: statuses.append(status))
+        payload = b"".join(answer)
+        answer.close()
+        if not statuses[0].startswith("200"):
+            raise SystemExit(f"{name} answered {statuses[0]}: {payload[:300]!r}")
+        return payload
+
+    expected = evaluate(compile_rules(parse_rules(rule_dicts)), parse_cart(cart_dict), groups).to_json()
+    if json.loads(request("evaluate")) != expected:
+        raise SystemExit("evaluate in process differs from rules.evaluate")
+    for name in paths:
+        for _ in range(args.warmup):
+            request(name)
+    cpu_us: dict[str, list[float]] = {name: [] for name in paths}
+    names = [args.only] if args.only else list(paths)
+    callgrind = shutil.which("callgrind_control") if args.callgrind else None
+    for _ in range(args.batches):
+        for name in names:
+            if callgrind:
+                subprocess.run([callgrind, "-i", "on", str(os.getpid())], check=True, capture_output=True)
+            started = time.thread_time()
+            for _ in range(args.batch):
+                request(name)
+            cpu_us[name].append((time.thread_time() - started) / args.batch * 1e6)
+            if callgrind:
+                subprocess.run([callgrind, "-i", "off", str(os.getpid())], check=True, capture_output=True)
+    return {
+        "mode": "wsgi",
+        "requests_per_endpoint": args.batches * args.batch,
+        "cpu_us_per_request": {name: {"min": round(min(values)), "median": round(statistics.median(values))}
+                               for name, values in cpu_us.items() if values},
+        "load_average": _load_average(),
+    }
+
+
 #: mode name -> function(args) -> result dict.
-MODES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"engine": run_engine, "http": run_http}
+MODES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "engine": run_engine, "http": run_http, "wsgi": run_wsgi,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -577,6 +637,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     http.add_argument("--keep-database", action="store_true", help=f"leave {HTTP_DATABASE} in place afterwards")
     http.add_argument("--load-only", action="store_true",
                       help=f"only load W1 into {HTTP_DATABASE} and print its API key (to profile by hand)")
+    wsgi = modes.add_parser("wsgi", help="the http mode's app called in process, on the database --load-only left")
+    wsgi.add_argument("--api-key", required=True, help="the key `http --load-only` printed")
+    wsgi.add_argument("--batches", type=int, default=10, help="timed batches per endpoint, alternating (default: %(default)s)")
+    wsgi.add_argument("--batch", type=int, default=50, help="requests per batch (default: %(default)s)")
+    wsgi.add_argument("--warmup", type=int, default=50, help="untimed requests per endpoint first (default: %(default)s)")
+    wsgi.add_argument("--only", choices=["evaluate", "constant"], help="time one endpoint only")
+    wsgi.add_argument("--callgrind", action="store_true",
+                      help="under `valgrind --tool=callgrind --instr-atstart=no`: instrument the timed requests only")
+    wsgi.add_argument("--seed", type=int, default=1, help="workload seed (default: %(default)s)")
     args = parser.parse_args(argv)
     result = MODES[args.mode](args)
     print(json.dumps(result, indent=2))
