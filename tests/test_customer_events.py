@@ -82,3 +82,18 @@ def test_in_process_hook_respects_the_plan(app, make_shop):
     free = make_shop("Free", plan="free")
     with pytest.raises(PlanRequired):
         app.extensions["customer_groups"].register_customer(free.shop.id, external_id="h-1")
+
+
+def test_a_new_customer_joins_the_dynamic_groups_they_match_and_no_others(shop):
+    # The values a condition compares with are written into the SQL of the statement reused all
+    # day (PostgreSQL): quotes and percent signs must reach the database as they were sent.
+    for name, condition in {
+        "Odd city": {"metric": "city", "op": "=", "value": "O'Hare 100%"},
+        "Tagged": {"metric": "tags", "op": "in", "value": ["50% off", "it's"]},
+    }.items():
+        assert shop.post("/groups", json={"name": name, "kind": "dynamic", "condition": condition}).status_code == 201
+    matching = shop.post("/events/customers", json={"external_id": "u-1", "city": "O'Hare 100%", "tags": ["it's"]})
+    other = shop.post("/events/customers", json={"external_id": "u-2", "city": "O'Hare 100", "tags": ["50 off"]})
+    assert matching.json["groups"] == ["odd-city", "standard", "tagged"]
+    assert other.json["groups"] == ["standard"]
+    assert shop.get("/groups/tagged").json["size"] == 1

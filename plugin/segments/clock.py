@@ -11,7 +11,8 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import BindParameter, bindparam
+from sqlalchemy import BindParameter
+from sqlalchemy.ext.compiler import compiles
 
 from .conditions import RelativeTime
 
@@ -74,13 +75,26 @@ class DeferredClock:
 
     @property
     def now(self) -> BindParameter:
-        return bindparam(None, callable_=lambda: _executing_at.get().now)
+        return KeptBindParameter(None, callable_=lambda: _executing_at.get().now)
 
     def shifted(self, amount: int, unit: str) -> BindParameter:
-        return bindparam(None, callable_=lambda: _executing_at.get().shifted(amount, unit))
+        return KeptBindParameter(None, callable_=lambda: _executing_at.get().shifted(amount, unit))
 
     instant = ShopClock.instant
     day_bounds = ShopClock.day_bounds
+
+
+class KeptBindParameter(BindParameter):
+    """A bind parameter that stays a placeholder when a statement is compiled with its other
+    values as literals (``literal_binds``): a statement reused all day is then one fixed SQL
+    string with a few parameters, which the driver parses once, not at every execution."""
+
+    inherit_cache = True
+
+
+@compiles(KeptBindParameter)
+def _placeholder(element: KeptBindParameter, compiler, **kw) -> str:
+    return compiler.visit_bindparam(element, **{**kw, "literal_binds": False})
 
 
 @contextmanager
