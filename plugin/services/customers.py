@@ -133,8 +133,8 @@ def register_new_customer(shop: Shop, fields: dict[str, Any], *, actor: str = ""
     with it their default-group membership, its history row and the kept count, in one
     prepared statement (data-modifying CTEs, compiled once per process); ``None`` when the
     customer exists already (nothing was written: the caller updates them)."""
-    now = utcnow()
-    row = session().execute(_registering_statement(), {
+    now, connection = utcnow(), session().connection()  # Core: no ORM entity is read or written here
+    row = connection.execute(_registering_statement(), {
         **_NEW_CUSTOMER_DEFAULTS, "registered_at": now,
         **{name: fields[name] for name in CUSTOMER_COLUMNS if name in fields},
         "external_id": fields["external_id"], "event_shop_id": shop.id, "event_actor": actor, "event_now": now,
@@ -143,8 +143,8 @@ def register_new_customer(shop: Shop, fields: dict[str, Any], *, actor: str = ""
         return None
     tags = list(dict.fromkeys(fields.get("tags", ())))
     if tags:
-        session().execute(CustomerTag.__table__.insert(),
-                          [{"customer_id": row["id"], "tag": tag, "shop_id": shop.id} for tag in tags])
+        connection.execute(CustomerTag.__table__.insert(),
+                           [{"customer_id": row["id"], "tag": tag, "shop_id": shop.id} for tag in tags])
     group = session().identity_map.get(identity_key(Group, row["default_group_id"]))
     if group is not None:
         session().expire(group, ["member_count"])
