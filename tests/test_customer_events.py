@@ -97,3 +97,16 @@ def test_a_new_customer_joins_the_dynamic_groups_they_match_and_no_others(shop):
     assert matching.json["groups"] == ["odd-city", "standard", "tagged"]
     assert other.json["groups"] == ["standard"]
     assert shop.get("/groups/tagged").json["size"] == 1
+
+
+
+def test_the_hook_sees_a_condition_changed_in_the_same_unfinished_transaction(app, shop):
+    from plugin.services.groups import create_group
+
+    group = create_group(shop.shop, {"name": "Town", "kind": "dynamic",
+                                     "condition": {"metric": "city", "op": "=", "value": "Cluj"}})
+    session().commit()
+    session().refresh(shop.shop)  # loaded now: the hook finds it without a query that would autoflush
+    group.condition = {"metric": "city", "op": "=", "value": "Iasi"}  # not flushed yet
+    registration = app.extensions["customer_groups"].register_customer(shop.shop.id, external_id="h-1", city="Iasi")
+    assert registration.groups == ["standard", "town"]

@@ -133,7 +133,8 @@ def register_new_customer(shop: Shop, fields: dict[str, Any], *, actor: str = ""
     with it their default-group membership, its history row and the kept count, in one
     prepared statement (data-modifying CTEs, compiled once per process); ``None`` when the
     customer exists already (nothing was written: the caller updates them)."""
-    now, connection = utcnow(), session().connection()  # Core: no ORM entity is read or written here
+    session().flush()  # what the session holds (a group just created) must be seen: Core skips autoflush
+    now, connection = utcnow(), session().connection()
     row = connection.execute(_registering_statement(), {
         **_NEW_CUSTOMER_DEFAULTS, "registered_at": now,
         **{name: fields[name] for name in CUSTOMER_COLUMNS if name in fields},
