@@ -219,3 +219,98 @@ def test_rfm_twelve_months_back_from_a_leap_day(checker):
     groups = checker.refresh("2025-03-01T00:00")
     assert checker.scores() == {"f1": (None, None, None, "lapsed"), "f2": (None, None, None, "lapsed")}
     assert not groups["high-value"]
+
+
+def test_a_status_sent_again_replaces_the_activity(checker, tmp_path):
+    # now = 2025-09-01 12:00 local. g1: 3 visits in 2024-10..2025-02 and a booking on 2025-09-10,
+    # so not lapsing; the booking is then cancelled (the same row again, new status): lapsing.
+    # g2: a booking on 2025-08-20 that later became completed: one past visit ever, 12 days ago.
+    first = [("g1", "completed", at, "1") for at in ("2024-10-01T10:00", "2024-12-01T10:00", "2025-02-01T10:00")]
+    checker.load({"g1": "", "g2": ""}, [*first, ("g1", "booked", "2025-09-10T10:00", "1"),
+                                        ("g2", "booked", "2025-08-20T10:00", "30")])
+    groups = checker.refresh("2025-09-01T12:00")
+    assert groups["lapsing-regulars"] == set() and groups["first-visit-follow-ups"] == set()
+    assert checker.scores()["g2"] == (None, None, None, "prospect")   # a booking in the past is no visit
+    checker.load({"g1": "", "g2": ""}, [*first, ("g1", "cancelled", "2025-09-10T10:00", "1"),
+                                        ("g2", "completed", "2025-08-20T10:00", "30")])
+    groups = checker.refresh("2025-09-01T12:00")
+    assert groups["lapsing-regulars"] == {"g1"} and groups["first-visit-follow-ups"] == {"g2"}
+    # n = 2: g1 R 2025-02-01 (k1 → 3), F 3 (k2 → 5), M 3.00 (k1 → 3): 11 regular;
+    #        g2 R 2025-08-20 (k2 → 5), F 1 (k1 → 3), M 30.00 (k2 → 5): 13 high value.
+    assert checker.scores() == {"g1": (3, 5, 3, "regular"), "g2": (5, 3, 5, "high_value")}
+
+
+def test_narrowed_metrics_over_csv_lists_and_exact_averages(app, make_shop, tmp_path):
+    handle = make_shop("Salon", timezone="Europe/Bucharest")
+    runner = app.test_cli_runner()
+
+    def run(*args: str) -> list[str]:
+        result = runner.invoke(args=["customer-groups", *args])
+        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+        return result.stdout.splitlines()
+
+    people = tmp_path / "c.csv"
+    people.write_text("external_id\nh1\nh2\nh3\n", encoding="utf-8")
+    visits = tmp_path / "a.csv"
+    visits.write_text(
+        ",".join(ACTIVITY_COLUMNS) + "\n"
+        # h1: two hair visits with Ana in Cluj, online and offline, 3.33 and 3.34: average 3.335.
+        "v1,h1,appointment,completed,2025-05-02T10:00,3.33,EUR,Cluj,online,p1;p2,hair; nails,ana\n"
+        "v2,h1,appointment,completed,2025-06-02T10:00,3.34,,Cluj,offline,p2,hair,ana;bob\n"
+        # h2: one hair visit (3.336) and a cancelled one that never counts.
+        "v3,h2,appointment,completed,2025-06-03T10:00,3.336,EUR,Iasi,online,,hair,bob\n"
+        "v4,h2,appointment,cancelled,2025-06-04T10:00,99,EUR,Cluj,online,p1,hair,ana\n"
+        # h3: a hair visit before the 3-month window (2025-03-15 12:00 local is its bound).
+        "v5,h3,order,completed,2025-03-15T12:00,10,EUR,Cluj,online,p1,hair,ana\n"
+        "v6,h3,order,completed,2025-03-15T12:00:01,1,EUR,Cluj,offline,p9,shoes,eve\n",
+        encoding="utf-8")
+    run("import-customers", str(people))
+    run("import-activities", str(visits))
+    conditions = {
+        # past hair visits in the last 3 months: h1 2, h2 1 (cancelled one ignored), h3 0 → h1 only.
+        "hair-twice": {"metric": "past_count", "category": "hair", "within": {"last": 3, "unit": "months"},
+                       "op": ">=", "value": 2},
+        # average 3.335 exactly (h1), 3.336 (h2), 5.50 (h3): >= 3.335 and <= 3.336 → h1, h2.
+        "average": {"metric": "average_spent", "op": "between", "value": ["3.335", "3.336"]},
+        # online past visits: h1 1, h2 1, h3 1 (v5); with staff ana: h1 (v1), h3 (v5) → both.
+        "online-ana": {"metric": "online_count", "staff": "ana", "op": "=", "value": 1},
+        # product p1 in Cluj within the last 3 months: h1 (v1) only; h3's v5 is on the bound.
+        "p1-cluj": {"metric": "past_count", "product": "p1", "location": "Cluj",
+                    "within": {"last": 3, "unit": "months"}, "op": ">", "value": 0},
+        # spent 6.67 (h1), 3.336 (h2), 11.00 (h3): not more than 6.67 → h1, h2.
+        "thrifty": {"not": {"metric": "total_spent", "op": ">", "value": "6.67"}},
+    }
+    for key, condition in conditions.items():
+        response = handle.post("/groups", json={"name": key, "key": key, "kind": "dynamic", "condition": condition})
+        assert response.status_code == 201, response.get_json()
+    run("refresh", "--now", "2025-06-15T12:00:00+03:00")
+    members = {key: set(run("members", key)) for key in conditions}
+    assert members == {"hair-twice": {"h1"}, "average": {"h1", "h2"}, "online-ana": {"h1", "h3"},
+                       "p1-cluj": {"h1"}, "thrifty": {"h1", "h2"}}
+
+
+def test_events_then_refresh_in_a_shop_west_of_utc(app, make_shop):
+    # Shop in New York (EST −05:00). now = 2026-03-01T03:00:00Z = 2026-02-28 22:00 local: today is
+    # 28 February 2026 (a common year) there, 1 March in UTC.
+    handle = make_shop("Deli", timezone="America/New_York")
+    for external_id, born in {"n1": "2000-02-29", "n2": "1990-03-30", "n3": "1990-03-31", "n4": "1990-03-01"}.items():
+        assert handle.post("/events/customers", json={"external_id": external_id, "birthday": born}).status_code in (200, 201)
+    # 30 days back from 2026-02-28 22:00 local = 2026-01-29 22:00 local = 2026-01-30T03:00:00Z.
+    for number, (customer, at) in enumerate([("n1", "2026-01-30T03:00:00Z"), ("n2", "2026-01-30T03:00:01Z")], 1):
+        response = handle.post("/events/activities", json={
+            "external_id": f"e{number}", "customer_external_id": customer, "status": "completed",
+            "occurred_at": at, "amount": "10.00"})
+        assert response.status_code == 201, response.get_json()
+    result = app.test_cli_runner().invoke(args=["customer-groups", "refresh", "--now", "2026-03-01T03:00:00Z"])
+    assert result.exit_code == 0, result.stderr
+
+    def members(key: str) -> set[str]:
+        listed = app.test_cli_runner().invoke(args=["customer-groups", "members", key])
+        assert listed.exit_code == 0, listed.stderr
+        return set(listed.stdout.splitlines())
+
+    # Days until the birthday, from 28 Feb: 29 Feb → 28 Feb = 0 (in), 30 Mar = 30 (in),
+    # 31 Mar = 31 (out), 1 Mar = 1 (in).
+    assert members("birthdays-soon") == {"n1", "n2", "n4"}
+    # n1's only visit is on the 30-day bound (out); n2's is a second later (in).
+    assert members("first-visit-follow-ups") == {"n2"}
