@@ -12,8 +12,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from plugin.db import session
-from plugin.models import Group, MembershipEvent, Shop
+from plugin.models import Group, MembershipEvent, MembershipTally, Shop
 from plugin.models._columns import utcnow
+from plugin.models.tally import TALLY_SLOT_SECONDS
 from plugin.segments.clock import ShopClock
 
 #: Days the group page's chart covers, ending today (in the shop's timezone).
@@ -22,7 +23,7 @@ CHART_DAYS = 90
 WIDTH, WIDE, HEIGHT = 640, 1160, 200
 #: Room for the axis labels around the plotting area.
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 26
-#: Events are counted per UTC slot of this many seconds (or a divisor of it, see ``size_series``).
+#: Entries and exits are added up per UTC step of this many seconds (or a divisor of it, see ``size_series``).
 SLOT_SECONDS = 3600
 
 
@@ -38,27 +39,31 @@ def size_series(shop: Shop, group: Group, *, days: int = CHART_DAYS, now: dateti
     """The group's size at the end of each of the last ``days`` local days, today last.
 
     Counted backwards from ``member_count`` (the size now): the size at the end of a day is the
-    size now minus the entries plus the exits recorded after that day. One index range scan over
-    the window counts the events per UTC hour; the hours are then added up into local days. The
-    slot divides every local midnight's distance from the hour (a quarter of an hour in Kathmandu),
-    so no slot straddles two days, across daylight-saving changes too.
+    size now minus the entries plus the exits recorded after that day. The entries and exits
+    come from the group's tallies per quarter hour (``cg_membership_tallies``, kept by triggers
+    on the events), not from the events: at most 96 rows a day whatever the group's size, where
+    a group of a million read 86,000 events (all of them after importing a million customers
+    last week). The database adds the quarters up per UTC step, the largest divisor of an hour
+    that divides every local midnight's distance from the hour (a quarter of an hour in
+    Kathmandu), so no step straddles two days, across daylight-saving changes too; the steps
+    are then added up into local days. A midnight off the quarter hour (local mean time, kept
+    by a few zones until the 1970s) falls inside a tally's slot: such a window counts its
+    events instead.
     """
     clock = ShopClock.at(now or utcnow(), shop.timezone)
     first = clock.today - timedelta(days=days - 1)
     day_starts = [int(clock.day_bounds(first + timedelta(days=offset))[0].timestamp()) for offset in range(days)]
     window_end = clock.day_bounds(clock.today)[1]
-    slot = math.gcd(SLOT_SECONDS, *(start % SLOT_SECONDS for start in day_starts))
-    slot_number = _utc_slot(MembershipEvent.at, literal_column(str(slot)))
-    counts = session().execute(
-        select(slot_number, MembershipEvent.change, func.count())
-        .where(MembershipEvent.group_id == group.id,
-               MembershipEvent.at >= clock.day_bounds(first)[0], MembershipEvent.at < window_end)
-        .group_by(slot_number, MembershipEvent.change)
-    ).all()
+    step = math.gcd(SLOT_SECONDS, *(start % SLOT_SECONDS for start in [*day_starts, int(window_end.timestamp())]))
+    if step % TALLY_SLOT_SECONDS == 0:
+        counts = _tallied_steps(group, day_starts[0], int(window_end.timestamp()), step)
+    else:
+        counts = _counted_steps(group, clock.day_bounds(first)[0], window_end, step)
     entered, left = [0] * days, [0] * days
-    for number, change, count in counts:
-        day = bisect_right(day_starts, int(number) * slot) - 1
-        (entered if change == "entered" else left)[day] += count
+    for number, step_entered, step_left in counts:
+        day = bisect_right(day_starts, int(number) * step) - 1
+        entered[day] += step_entered
+        left[day] += step_left
     sizes = [0] * days
     size = group.member_count
     for offset in reversed(range(days)):
@@ -66,6 +71,32 @@ def size_series(shop: Shop, group: Group, *, days: int = CHART_DAYS, now: dateti
         size -= entered[offset] - left[offset]
     return [SizePoint(first + timedelta(days=offset), sizes[offset], entered[offset], left[offset])
             for offset in range(days)]
+
+
+def _tallied_steps(group: Group, start: int, end: int, step: int) -> list[tuple[int, int, int]]:
+    """(step number, entries, exits) from the tallies of the UTC seconds ``[start, end)``, both
+    multiples of ``step``, itself a multiple of the tallies' slot."""
+    tally = MembershipTally
+    slots_per_step = step // TALLY_SLOT_SECONDS
+    # Written in, not bound: PostgreSQL groups by the select's own expression only if it is the same text.
+    number = tally.slot // literal_column(str(slots_per_step), BigInteger()) if slots_per_step > 1 else tally.slot
+    return session().execute(
+        select(number, func.sum(tally.entered), func.sum(tally.left))
+        .where(tally.group_id == group.id,
+               tally.slot >= start // TALLY_SLOT_SECONDS, tally.slot < end // TALLY_SLOT_SECONDS)
+        .group_by(number)
+    ).all()
+
+
+def _counted_steps(group: Group, start: datetime, end: datetime, step: int) -> list[tuple[int, int, int]]:
+    """(step number, entries, exits) counted from the events of ``[start, end)`` themselves."""
+    event = MembershipEvent
+    number = _utc_slot(event.at, literal_column(str(step)))
+    return session().execute(
+        select(number, func.count().filter(event.change == "entered"), func.count().filter(event.change == "left"))
+        .where(event.group_id == group.id, event.at >= start, event.at < end)
+        .group_by(number)
+    ).all()
 
 
 class _utc_slot(FunctionElement):

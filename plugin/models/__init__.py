@@ -6,7 +6,8 @@ from .customer import Customer, CustomerTag
 from .group import Group, Membership, MembershipEvent
 from .rule import PricingRule
 from .shop import ApiKey, CustomerCount, Shop
+from .tally import MembershipTally
 
 __all__ = [
-    "Activity", "ActivityItem", "ApiKey", "Customer", "CustomerCount", "CustomerTag", "Group", "Membership", "Delivery", "MembershipEvent", "PricingRule", "Shop",
+    "Activity", "ActivityItem", "ApiKey", "Customer", "CustomerCount", "CustomerTag", "Group", "Membership", "Delivery", "MembershipEvent", "MembershipTally", "PricingRule", "Shop",
 ]
