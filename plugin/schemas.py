@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
+from .db import session
 from .models.activity import CHANNELS, KINDS, STATUSES
-from .models.customer import GENDERS
+from .models.customer import GENDERS, Customer
 
 COLOUR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="must be a colour written #RRGGBB")
 KEY = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="use lower-case letters, digits and single dashes")
@@ -105,6 +106,10 @@ class ActivityInSchema(Schema):
 
 class ActivityOutSchema(Schema):
     external_id = fields.String()
+    customer_external_id = fields.Function(
+        lambda activity: _customer_external_id(activity.customer_id),
+        metadata={"description": "the customer's external id (SPEC §1: an activity's customer)"},
+    )
     kind = fields.String()
     status = fields.String()
     occurred_at = fields.DateTime()
@@ -115,6 +120,10 @@ class ActivityOutSchema(Schema):
     product_ids = fields.Function(lambda activity: activity.item_values("product"))
     category_ids = fields.Function(lambda activity: activity.item_values("category"))
     staff = fields.Function(lambda activity: activity.item_values("staff"))
+
+
+def _customer_external_id(customer_id: int) -> str:
+    return session().get(Customer, customer_id).external_id
 
 
 class ActivityRecordedSchema(Schema):

@@ -110,3 +110,26 @@ def test_the_hook_sees_a_condition_changed_in_the_same_unfinished_transaction(ap
     group.condition = {"metric": "city", "op": "=", "value": "Iasi"}  # not flushed yet
     registration = app.extensions["customer_groups"].register_customer(shop.shop.id, external_id="h-1", city="Iasi")
     assert registration.groups == ["standard", "town"]
+
+
+def test_an_activity_event_answers_the_activity_with_its_customer_and_is_idempotent(shop, make_group):
+    # given
+    shop.post("/events/customers", json={"external_id": "u-1"})
+    make_group(shop.shop, "Buyers", kind="dynamic", condition={"metric": "past_count", "op": ">=", "value": 1})
+    booked = {"external_id": "o-1", "customer_external_id": "u-1", "kind": "appointment", "status": "booked",
+              "occurred_at": "2020-03-01T10:00:00+00:00", "amount": "25.50", "location": "Centre",
+              "channel": "online", "product_ids": ["p1"], "category_ids": ["c1"], "staff": ["s1"]}
+    # when
+    first = shop.post("/events/activities", json=booked)
+    again = shop.post("/events/activities", json=booked)
+    completed = shop.post("/events/activities", json={**booked, "status": "completed"})
+    # then
+    assert (first.status_code, again.status_code, completed.status_code) == (201, 200, 200)
+    assert first.json["activity"] == {
+        "external_id": "o-1", "customer_external_id": "u-1", "kind": "appointment", "status": "booked",
+        "occurred_at": "2020-03-01T10:00:00+00:00", "amount": "25.50", "currency": "EUR", "location": "Centre",
+        "channel": "online", "product_ids": ["p1"], "category_ids": ["c1"], "staff": ["s1"],
+    }
+    assert again.json["activity"] == first.json["activity"] and again.json["created"] is False
+    assert (first.json["groups"], completed.json["groups"]) == (["standard"], ["buyers", "standard"])
+    assert shop.get("/customers?q=u-1").json["items"][0]["visits"] == 1

@@ -66,3 +66,12 @@ def test_filter_by_condition_and_sort_by_spent(shop, people):
 def test_bad_filters_are_422(shop, people, condition, field):
     response = shop.get("/customers", query_string={"condition": condition})
     assert response.status_code == 422 and field in response.json["error"]["fields"]
+
+
+@pytest.mark.parametrize("q", ["+40 721", "+40 721 000 111", "+40"])
+def test_a_phone_stored_with_spaces_is_found_as_written(shop, make_customer, q):
+    make_customer(shop.shop, "s1", first_name="Ana", phone="+40 721 000 111")
+    make_customer(shop.shop, "s2", first_name="Dan", phone="+40 731 000 222")
+    response = shop.get("/customers", query_string={"q": q})
+    expected = ["s1", "s2"] if q == "+40" else ["s1"]
+    assert [item["external_id"] for item in response.json["items"]] == expected

@@ -167,3 +167,44 @@ def test_dynamic_groups_need_a_valid_condition(shop):
                                          "condition": {"metric": "gender", "op": "=", "value": "female"}})
     assert created.status_code == 201 and created.json["kind"] == "dynamic"
     assert shop.patch("/groups/d", json={"is_default": True}).status_code == 422
+
+
+def test_standard_is_never_deleted_even_once_another_group_is_the_default(shop, make_customer):
+    # given: Standard renamed and no longer the default
+    make_customer(shop.shop, "c1")
+    shop.post("/groups", json={"name": "Members", "is_default": True})
+    shop.patch("/groups/standard", json={"name": "Everyone", "colour": "#112233"})
+    # when
+    response = shop.delete("/groups/standard")
+    # then
+    assert response.status_code == 409 and response.json["error"]["code"] == "conflict"
+    standard = shop.get("/groups/standard").json
+    assert (standard["name"], standard["colour"], standard["is_default"], standard["size"]) == (
+        "Everyone", "#112233", False, 1)
+
+
+@pytest.mark.parametrize("call, status, code", [
+    (lambda shop: shop.client.post("/api/customer-groups/v1/groups", data="{not json",
+                                   headers={**shop.headers, "Content-Type": "application/json"}), 400, "bad_request"),
+    (lambda shop: shop.client.get("/api/customer-groups/v1/groups", headers={"Authorization": "Bearer nope"}),
+     401, "unauthorized"),
+    (lambda shop: shop.get("/groups/nope"), 404, "not_found"),
+    (lambda shop: shop.post("/groups", json={"name": "STANDARD"}), 409, "conflict"),
+    (lambda shop: shop.delete("/groups/guests"), 409, "conflict"),
+    (lambda shop: shop.post("/groups", json={"name": ""}), 422, "validation_error"),
+])
+def test_every_error_has_the_specs_shape_with_code_message_and_fields(shop, call, status, code):
+    response = call(shop)
+    assert response.status_code == status
+    assert set(response.json) == {"error"}
+    assert set(response.json["error"]) == {"code", "message", "fields"}
+    assert response.json["error"]["code"] == code
+    assert response.json["error"]["message"] and isinstance(response.json["error"]["fields"], dict)
+
+
+def test_malformed_json_says_so(shop):
+    response = shop.client.patch("/api/customer-groups/v1/groups/standard", data='{"name": "X"',
+                                 headers={**shop.headers, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json["error"]["message"]
+    assert shop.get("/groups/standard").json["name"] == "Standard"

@@ -99,3 +99,17 @@ def test_bad_page_arguments_are_422(shop, vip, query):
 def _group_id(shop, key):
     from plugin.services.groups import get_group
     return get_group(shop.shop, key).id
+
+
+def test_members_of_a_dynamic_group_are_set_by_its_condition_alone(shop, vip, make_group):
+    # given: a dynamic group c1 matches (city) and c2 does not
+    shop.post("/events/customers", json={"external_id": "c1", "city": "Cluj"})
+    make_group(shop.shop, "Cluj", kind="dynamic", condition={"metric": "city", "op": "=", "value": "Cluj"})
+    # when
+    added = shop.post("/groups/cluj/members", json={"customer_ids": ["c2"]})
+    removed = shop.delete("/groups/cluj/members/c1")
+    # then
+    assert (added.status_code, added.json["error"]["code"]) == (409, "conflict")
+    assert (removed.status_code, removed.json["error"]["code"]) == (409, "conflict")
+    items = shop.get("/groups/cluj/members").json["items"]
+    assert [(item["customer"]["external_id"], item["source"]) for item in items] == [("c1", "condition")]

@@ -15,7 +15,7 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
 @api_blueprint.errorhandler(CustomerGroupsError)
 def _our_error(error: CustomerGroupsError):
     session().rollback()
-    return error.payload(), error.code
+    return _shaped(error.payload()), error.code
 
 
 @api_blueprint.errorhandler(IntegrityError)
@@ -23,11 +23,17 @@ def _integrity_error(_error: IntegrityError):
     """Two requests racing for the same unique name or key: the loser gets a 409."""
     session().rollback()
     conflict = Conflict("That conflicts with a change made at the same moment; reload and try again.")
-    return conflict.payload(), conflict.code
+    return _shaped(conflict.payload()), conflict.code
 
 
 @api_blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     session().rollback()
     code = error.code or 500
-    return {"error": {"code": _CODES.get(code, "error"), "message": error.description}}, code
+    return {"error": {"code": _CODES.get(code, "error"), "message": error.description, "fields": {}}}, code
+
+
+def _shaped(payload: dict) -> dict:
+    """SPEC §4's shape to the letter: ``fields`` is always there, empty when no field is to blame."""
+    payload["error"].setdefault("fields", {})
+    return payload

@@ -1,8 +1,8 @@
 """``/groups/<key>/members``: who is in a group, adding and removing them, and why."""
 from __future__ import annotations
 
-from ..errors import NotFound
-from ..models import Customer, Shop
+from ..errors import Conflict, NotFound
+from ..models import Customer, Group, Shop
 from ..schemas import (
     MemberPageArgs, MemberPageSchema, MemberRemovedSchema, MembersAddedSchema, MembersInSchema,
     MembershipWhySchema,
@@ -30,7 +30,7 @@ def list_members(args, key):
 @arguments(MembersInSchema())
 def add_members(body, key):
     shop = current_shop()
-    group = groups.get_group(shop, key)
+    group = _static_group(shop, key)
     ids = customers.customers_by_external_id(shop, body["customer_ids"])
     added = set(members.add_members(shop, group, ids.values(), source="api", actor=API_ACTOR))
     return {
@@ -43,7 +43,7 @@ def add_members(body, key):
 @response(MemberRemovedSchema())
 def remove_member(key, customer_id):
     shop = current_shop()
-    group = groups.get_group(shop, key)
+    group = _static_group(shop, key)
     removed, moved = members.remove_members(shop, group, [_customer(shop, customer_id).id], source="api", actor=API_ACTOR)
     if not removed:
         raise NotFound(f"Customer {customer_id!r} is not in {group.name}.")
@@ -58,6 +58,15 @@ def why_member(key, customer_id):
     if group.kind == "dynamic":
         return explain_dynamic(shop, group, customer, utcnow())
     return members.explain(group, customer)
+
+
+def _static_group(shop: Shop, key: str) -> Group:
+    """The group whose members people and hooks set; a dynamic group's follow its condition."""
+    group = groups.get_group(shop, key)
+    if group.kind == "dynamic":
+        raise Conflict(f"{group.name} is a dynamic group: its members are those its condition matches, "
+                       "so they cannot be added or removed by hand.")
+    return group
 
 
 def _customer(shop: Shop, external_id: str) -> Customer:

@@ -17,7 +17,8 @@ from ..errors import BadRequest, ValidationFailed
 
 
 class Parser(FlaskParser):
-    def handle_invalid_json_error(self, error, req, *args, **kwargs):
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        """webargs' hook for a body that does not parse (its default answers werkzeug's bare 400)."""
         raise BadRequest("The request body is not valid JSON.")
 
 

@@ -364,6 +364,8 @@ def _matches(q: str):
     return or_(
         name_match,
         func.lower(Customer.email).like(prefix, escape="\\"),
+        # As typed or without its spaces, so "+40 721" finds "+40 721 000 111" and "+40721…" alike.
+        Customer.phone.like(_like_prefix(q), escape="\\"),
         Customer.phone.like(_like_prefix(q.replace(" ", "")), escape="\\"),
         Customer.card_number == q,
         Customer.external_id == q,

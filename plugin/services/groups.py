@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from ..db import session
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import CustomerCount, Group, Membership, MembershipEvent, Shop
+from ..models.group import STANDARD_KEY
 from ..models._columns import utcnow
 from ..segments.clock import ShopClock
 from ..segments.conditions import Condition, ConditionError, parse_condition
@@ -120,6 +121,8 @@ def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:
         raise Conflict("The default group cannot be deleted; make another group the default first.")
     if group.builtin:
         raise Conflict(f"{group.name} is built in and cannot be deleted.")
+    if group.key == STANDARD_KEY:
+        raise Conflict(f"{group.name} is the group every shop starts with: it can be renamed and recoloured, never deleted.")
     moved = rehome_members_of(shop, group, actor=actor)
     detach_group(shop, group.key)
     session().execute(delete(MembershipEvent).where(MembershipEvent.group_id == group.id))
