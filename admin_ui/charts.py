@@ -109,9 +109,10 @@ class _utc_slot(FunctionElement):
 
 @compiles(_utc_slot)
 def _utc_slot_sqlite(element: _utc_slot, compiler, **kw) -> str:
-    # SQLite stores UTC as text; strftime('%s') reads whole seconds, which floor like the slot does.
+    # SQLite stores UTC as text: its whole seconds, the fraction cut off (strftime would round it
+    # to milliseconds first), floor like the slot does.
     at, seconds = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(strftime('%s', {at}) AS INTEGER) / {seconds}"
+    return f"CAST(strftime('%s', substr({at}, 1, 19)) AS INTEGER) / {seconds}"
 
 
 @compiles(_utc_slot, "postgresql")

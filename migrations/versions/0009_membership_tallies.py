@@ -28,7 +28,9 @@ depends_on: Union[str, Sequence[str], None] = None
 
 #: The slot of an event's instant ``at`` (UTC): whole 900-second steps since the Unix epoch.
 POSTGRESQL_SLOT = "floor(extract(epoch FROM {at}) / 900)::bigint"
-SQLITE_SLOT = "CAST(strftime('%s', {at}) AS INTEGER) / 900"  # text in UTC; '%s' floors to whole seconds
+# SQLite keeps UTC as text: its whole seconds, the fraction cut off (strftime would round it to
+# milliseconds first, putting 14:59:59.9999 in the slot of 15:00).
+SQLITE_SLOT = "CAST(strftime('%s', substr({at}, 1, 19)) AS INTEGER) / 900"
 
 
 def _tallied(events: str, slot: str) -> str:
