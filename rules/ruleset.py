@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from .errors import ValidationError
 from .model import Component, Rule, Trigger
-from .money import to_minor
+from .money import minor_digits, to_minor
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
@@ -64,6 +64,8 @@ class CompiledRule:
     trigger: CompiledMatcher | None
     #: currency -> the value's amount in minor units; filled on first use, never changes after.
     minor_amounts: dict[str, int] = field(default_factory=dict, repr=False)
+    #: currency -> the value's exact amount in minor units as (numerator, denominator).
+    minor_fractions: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, index: int, rule: Rule) -> CompiledRule:
@@ -99,6 +101,17 @@ class CompiledRule:
             assert self.rule.value is not None
             amount = self.minor_amounts[currency] = to_minor(self.rule.value.amount, currency)
         return amount
+
+    def minor_fraction(self, currency: str) -> tuple[int, int]:
+        """The value's exact amount in the cart's minor units, unrounded, as an integer fraction
+        (``"99.5"`` in JPY is (199, 2)): a fixed discount per unit is rounded per line, not per unit."""
+        fraction = self.minor_fractions.get(currency)
+        if fraction is None:
+            assert self.rule.value is not None
+            fraction = self.minor_fractions[currency] = self.rule.value.amount.scaleb(
+                minor_digits(currency)
+            ).as_integer_ratio()
+        return fraction
 
 
 @dataclass(frozen=True, slots=True)

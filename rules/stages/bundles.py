@@ -39,6 +39,8 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
     formed, saving nothing, and its units are bundled. The set's saving is spread
     over its lines in proportion to the price of the units each gave (largest remainder).
     Identical consecutive sets are formed in one step, as forming them one by one would.
+    When a line matches two components and this greedy fill forms fewer sets than the units
+    allow, ``_most_sets_overlapping`` forms more.
     """
     component_lines = _component_lines(state, rule)
     if not any(component_lines):
@@ -55,6 +57,29 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
         if sum(free[position] for position in matching) < needed:
             state.note(rule, "incomplete", number)  # not even one set, whatever the overlaps
             return
+    trial = list(free) if _overlapping(component_lines) else free
+    savings, sets_formed, no_saving, short = _greedy_sets(state, rule, trial, wanted)
+    if trial is not free:
+        found = _most_sets_overlapping(state, rule, free, wanted, sets_formed)
+        if found is not None:
+            _record(state, rule, *found)
+            return
+        free[:] = trial
+    if short and not sets_formed:
+        state.note(rule, "incomplete", short)
+    _record(state, rule, savings, sets_formed, no_saving)
+
+
+Sets = tuple[dict[int, int], int, "tuple[int, int] | None"]
+
+
+def _greedy_sets(
+    state: PricingState, rule: CompiledRule, free: list[int], wanted: list[tuple[int, list[int]]]
+) -> tuple[dict[int, int], int, tuple[int, int] | None, int]:
+    """Sets one after another, each component taking the dearest free units, until one is
+    incomplete or would cost more than its units. Takes the units off ``free``; returns the
+    savings per line, the sets formed, (worth, price) of a refused set and the number of the
+    component an incomplete set lacked (0 when none did)."""
     unit = state.unit
     fixed_price = None if rule.percent is not None else state.amount_of(rule)
     sets_formed = 0
@@ -87,14 +112,19 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
         if short or saving < 0:
             for position, count in taken.items():
                 free[position] += count  # the units go back: this set is not formed
-            if short and not sets_formed:
-                state.note(rule, "incomplete", short)
-            break
+            return savings, sets_formed, no_saving, short
         repeat = 1 + min(free[position] // taken[position] for position in parts)
         for position, share in zip(parts, allocate_minor(saving, weights)):
             free[position] -= taken[position] * (repeat - 1)
             savings[position] = savings.get(position, 0) + share * repeat
         sets_formed += repeat
+
+
+def _record(
+    state: PricingState, rule: CompiledRule, savings: dict[int, int], sets_formed: int,
+    no_saving: tuple[int, int] | None,
+) -> None:
+    """One adjustment per line for the rule's sets, and the trace's notes."""
     for position in sorted(savings):
         if savings[position]:
             state.bundle_discount[position] += savings[position]
@@ -103,3 +133,122 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
         state.note(rule, "sets", sets_formed)
     if no_saving is not None:
         state.note(rule, "no_more_sets" if sets_formed else "no_saving", *no_saving)
+
+
+#: Components beyond which overlapping ones keep the plain greedy fill (the search checks 2^n subsets).
+MAX_OVERLAPPING_COMPONENTS = 8
+#: Sets beyond which overlapping components keep the plain greedy fill (the search forms them one by one).
+MAX_SETS_SEARCHED = 64
+
+
+def _overlapping(component_lines: list[list[int]]) -> bool:
+    """Whether a line matches two components (a top that is also product p1, say)."""
+    if len(component_lines) < 2:
+        return False
+    seen: set[int] = set()
+    for matching in component_lines:
+        if not seen.isdisjoint(matching):
+            return len(component_lines) <= MAX_OVERLAPPING_COMPONENTS
+        seen.update(matching)
+    return False
+
+
+def _most_sets_overlapping(
+    state: PricingState, rule: CompiledRule, free: list[int], wanted: list[tuple[int, list[int]]],
+    greedy: int,
+) -> Sets | None:
+    """When a line matches two components, filling each with its dearest units can use up a
+    unit another component needed and form fewer sets than the units allow. SPEC §2 forms "as
+    many complete sets as the not-yet-bundled units allow", and no set that would cost more
+    than its units: this looks for more sets than the greedy fill's ``greedy``, from the most
+    the free units could make (Hall's condition over every subset of components) down,
+    keeping to the SPEC's fill order within that number (see ``_sets_of``). On success the
+    units are taken off ``free`` and the sets returned; None leaves the greedy fill standing.
+    """
+    # Per subset of components: its members, the units one set needs from them, and the
+    # lines any of them match (which must hold those units).
+    subsets = [
+        (members, sum(wanted[c][0] for c in members), sorted({p for c in members for p in wanted[c][1]}))
+        for members in _subsets(len(wanted))
+    ]
+    most = min(sum(free[position] for position in lines) // per_set for _, per_set, lines in subsets)
+    if most > MAX_SETS_SEARCHED:
+        return None  # hundreds of sets: the search would cost more than a checkout may
+    best: Sets | None = None
+    best_free = free
+    for target in range(most, greedy, -1):
+        if best is not None and target <= best[1]:
+            break  # no smaller target can form more sets than already found
+        trial = list(free)
+        found = _sets_of(state, rule, trial, wanted, subsets, target)
+        if found[1] > (greedy if best is None else best[1]):
+            best, best_free = found, trial
+    if best is not None:
+        free[:] = best_free
+    return best
+
+
+Subsets = list[tuple[tuple[int, ...], int, list[int]]]
+
+
+def _sets_of(
+    state: PricingState, rule: CompiledRule, free: list[int], wanted: list[tuple[int, list[int]]],
+    subsets: Subsets, target: int,
+) -> tuple[dict[int, int], int, tuple[int, int] | None]:
+    """Up to ``target`` sets, one at a time, each component in the order listed taking the dearest
+    units (then the earlier line) that still leave ``target`` sets possible; stops at the first
+    set that would cost more than its units. Takes the units off ``free``; returns the savings
+    per line, the number of sets formed and (worth, price) of the refused set, if any."""
+
+    def possible(sets: int, current: list[int]) -> bool:
+        """Whether ``sets`` whole sets besides the current one's ``current`` needs fit the free units."""
+        for members, per_set, lines in subsets:
+            need = sets * per_set + sum(current[c] for c in members)
+            if need and need > sum(free[position] for position in lines):
+                return False
+        return True
+
+    unit = state.unit
+    fixed_price = None if rule.percent is not None else state.amount_of(rule)
+    savings: dict[int, int] = {}
+    for formed in range(target):
+        after = target - formed - 1
+        current = [needed for needed, _ in wanted]
+        taken: dict[int, int] = {}
+        for number, (_, matching) in enumerate(wanted):
+            for position in matching:
+                if not current[number]:
+                    break
+                # The most units this line can give the component with ``target`` sets still
+                # possible; possibility only shrinks as it gives more, so bisect.
+                low, high = 0, min(free[position], current[number])
+                while low < high:
+                    middle = (low + high + 1) // 2
+                    free[position] -= middle
+                    current[number] -= middle
+                    if possible(after, current):
+                        low = middle
+                    else:
+                        high = middle - 1
+                    free[position] += middle
+                    current[number] += middle
+                if low:
+                    free[position] -= low
+                    current[number] -= low
+                    taken[position] = taken.get(position, 0) + low
+        parts = sorted(taken)
+        weights = [unit[position] * taken[position] for position in parts]
+        worth = sum(weights)
+        saving = percent_of(worth, rule.percent) if fixed_price is None else worth - fixed_price
+        if saving < 0:
+            for position, count in taken.items():
+                free[position] += count  # the units go back: this set is not formed
+            return savings, formed, (worth, worth - saving)
+        for position, share in zip(parts, allocate_minor(saving, weights)):
+            savings[position] = savings.get(position, 0) + share
+    return savings, target, None
+
+
+def _subsets(count: int) -> list[tuple[int, ...]]:
+    """Every non-empty subset of ``range(count)``, as sorted tuples."""
+    return [tuple(c for c in range(count) if mask >> c & 1) for mask in range(1, 1 << count)]

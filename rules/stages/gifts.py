@@ -31,14 +31,18 @@ def _gift_quantity(state: PricingState, rule: CompiledRule) -> int:
         return 0
     units = state.units(lines)
     subtotal = state.base_subtotal(lines)
-    # Naming products or categories without a minimum means "at least one of them".
-    min_quantity = trigger.min_quantity or (1 if trigger.names_items else None)
+    # Naming products or categories without any threshold means "at least one of them", and
+    # with repeat, once per unit. Beside a min_subtotal, that one unit is only a gate: the
+    # trigger is then met once per multiple of the subtotal, however few units make it up.
+    implied = trigger.min_quantity is None and trigger.names_items
+    min_quantity = trigger.min_quantity or (1 if implied else None)
     times: list[int] = []
     if min_quantity is not None:
         if units < min_quantity:
             state.note(rule, "trigger_quantity", units, min_quantity)
             return 0
-        times.append(units // min_quantity)
+        if not (implied and trigger.min_subtotal is not None):
+            times.append(units // min_quantity)
     if trigger.min_subtotal is not None:
         needed = state.money(trigger.min_subtotal)
         if subtotal < needed:

@@ -73,11 +73,23 @@ def _stacked_parts(
         numerator, denominator = rule.percent
         twice_numerator, twice_denominator = 2 * numerator, 2 * denominator
         return [(twice_numerator * amounts[position] + denominator) // twice_denominator for position in lines]
-    fixed = state.amount_of(rule)
-    return [
-        fixed * units[position] if fixed * units[position] < amounts[position] else amounts[position]
-        for position in lines
-    ]
+    numerator, denominator = rule.minor_fraction(state.currency)
+    if denominator == 1:  # the amount fits the currency: min(amount, unit_price) × units, exactly
+        return [
+            numerator * units[position] if numerator * units[position] < amounts[position] else amounts[position]
+            for position in lines
+        ]
+    # An amount finer than the currency ("99.5" off a JPY unit): min(amount, unit_price) per
+    # unit, times the units, rounded half-up once for the line (SPEC §2 step 7: per line).
+    unit = state.unit
+    parts = []
+    for position in lines:
+        if numerator < unit[position] * denominator:
+            part = (2 * numerator * units[position] + denominator) // (2 * denominator)
+        else:
+            part = unit[position] * units[position]
+        parts.append(part if part < amounts[position] else amounts[position])
+    return parts
 
 
 def _apply(state: PricingState, position: int, chosen: list[tuple[CompiledRule, int]]) -> None:

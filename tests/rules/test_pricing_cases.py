@@ -408,6 +408,141 @@ CASES = {
         # the order discount all lands on l1.
         {"l1": ("22.00", "9.40", "34.60"), "l2": ("10.00", "2.50", "7.50"), "l3": ("10.00", "2.50", "7.50")},
         ("60.00", "4.00", "14.40", "49.60"), ["b1", "d1", "g", "inc", "o1"], gifts=[("g1", 1)]),
+    # Conformance audit, 2026-12-05: cases computed by hand from SPEC §2's wording.
+    # Trigger {p1, min_subtotal 50.00}, repeat: p1 lines hold 100.00 = 2 × 50.00, so the trigger
+    # is met twice (one unit of p1 is enough: the units are not a second threshold).
+    "repeated gift per multiple of the subtotal of the trigger's products": Case(
+        [gift("g", {"products": ["p1"], "min_subtotal": "50.00"}, repeat=True)],
+        [line("l1", "100.00"), line("l2", "500.00")],
+        {"l1": ("100.00", "0.00", "100.00")}, ("600.00", "0.00", "0.00", "600.00"), ["g"], gifts=[("g1", 2)]),
+    # min(99.5, 1000) per unit × 3 units = 298.5 yen, rounded half-up once for the line: 299.
+    "JPY fixed amount finer than a yen, rounded per line": Case(
+        [discount("r1", "99.5", "fixed")], [line("l1", "1000", 3)],
+        {"l1": ("1000", "299", "2701")}, ("3000", "0", "299", "2701"), ["r1"], currency="JPY"),
+    # 10% of 3.00 = 0.30, left 2.70; then min(0.335, 1.00) × 3 = 1.005 -> 1.01 (half-up, per line).
+    "stack: a fixed amount finer than a cent is rounded per line": Case(
+        [discount("r1", "10", combinable=True), discount("r2", "0.335", "fixed", combinable=True, priority=1)],
+        [line("l1", "1.00", 3)],
+        {"l1": ("1.00", "1.31", "1.69")}, ("3.00", "0.00", "1.31", "1.69"), ["r1", "r2"]),
+    # tops ×1 + p1 ×1; l1 is p1 and a top, l2 a top: the dearest top (l1) would leave no p1, so
+    # the one set the units allow is l2 (top) + l1 (p1): 50.00 for 40.00, 10.00 saved 30:20.
+    "overlapping components: as many sets as the units allow": Case(
+        [bundle("b1", [{"categories": ["tops"]}, {"products": ["p1"]}], "40.00")],
+        [line("l1", "30.00", categories=("tops",)), line("l2", "20.00", categories=("tops",))],
+        {"l1": ("30.00", "6.00", "24.00"), "l2": ("20.00", "4.00", "16.00")},
+        ("50.00", "0.00", "10.00", "40.00"), ["b1"]),
+    # (a or c) ×1 + c ×1 at 43.00: two sets would need l2 (9.00) in each, and l2 + a c unit costs
+    # less than 43.00, so only one set forms: the dearest, l1 + l3 = 48.00, 5.00 saved 29:19:
+    # 500×29/48 = 302.08, 500×19/48 = 197.92, the cent left to l3 (.92 > .08).
+    "overlapping components: a set that would cost more is still not formed": Case(
+        [bundle("b1", [{"categories": ["a", "c"]}, {"categories": ["c"]}], "43.00")],
+        [line("l1", "29.00", categories=("c",)), line("l2", "9.00", 3, categories=("a",)),
+         line("l3", "19.00", categories=("c",))],
+        {"l1": ("29.00", "3.02", "25.98"), "l2": ("9.00", "0.00", "27.00"), "l3": ("19.00", "1.98", "17.02")},
+        ("75.00", "0.00", "5.00", "70.00"), ["b1"]),
+    # Set p1 (9.99) + p2 (10.00) at 15.00 saves 4.99: 499×999/1999 = 249.37, 499×1000/1999 = 249.62,
+    # the cent to l2. l1's two free units: 15% of 19.98 = 2.997 -> 3.00, then 1.00 × 2.
+    "bundle leftovers take a percent-then-fixed stack": Case(
+        [bundle("b1", [{"products": ["p1"]}, {"products": ["p2"]}], "15.00"),
+         discount("d1", "15", combinable=True), discount("d2", "1.00", "fixed", combinable=True, priority=1)],
+        [line("l1", "9.99", 3), line("l2", "10.00")],
+        {"l1": ("9.99", "7.49", "22.48"), "l2": ("10.00", "2.50", "7.50")},
+        ("39.97", "0.00", "9.99", "29.98"), ["b1", "d1", "d2"]),
+    # 10% of 3.70 = 0.37 leaves 3.33, 3.33, 3.33: 1.00 spreads 0.34, 0.33, 0.33 (tie to the first).
+    "order_fixed spread over amounts after line discounts": Case(
+        [discount("d1", "10", applies_to=on(products=("p2",))), discount("o1", "1.00", "order_fixed")],
+        [line("l1", "3.33"), line("l2", "3.70"), line("l3", "3.33")],
+        {"l1": ("3.33", "0.34", "2.99"), "l2": ("3.70", "0.70", "3.00"), "l3": ("3.33", "0.33", "3.00")},
+        ("10.36", "0.00", "1.37", "8.99"), ["d1", "o1"]),
+    # 15% of 1334 = 200.1 -> 200 yen; 200×1001/1334 = 150.07, 200×333/1334 = 49.93, the yen to l2.
+    "JPY percent bundle spread by price": Case(
+        [bundle("b1", [{"products": ["p1"]}, {"products": ["p2"]}], "15", "percent")],
+        [line("l1", "1001"), line("l2", "333")],
+        {"l1": ("1001", "150", "851"), "l2": ("333", "50", "283")}, ("1334", "0", "200", "1134"), ["b1"],
+        currency="JPY"),
+    # 5% of 0.011 = 0.00055 -> 0.001 (half-up), so 0.012 a unit, 0.003 over three.
+    "KWD increase rounds half-up to the fils": Case(
+        [increase("inc", "5")], [line("l1", "0.011", 3)],
+        {"l1": ("0.012", "0.000", "0.036")}, ("0.033", "0.003", "0.000", "0.036"), ["inc"], currency="KWD"),
+    # Rule order o1 (0), o0 (1), o2 (2): o0 alone takes 5.00, the stack o1 + o2 also 5.00; the
+    # stack's first rule, o1, is earlier, so the stack wins the tie.
+    "order_fixed: a stack ties a single rule and its first rule is earlier": Case(
+        [discount("o1", "3.00", "order_fixed", combinable=True),
+         discount("o2", "2.00", "order_fixed", combinable=True, priority=2),
+         discount("o0", "5.00", "order_fixed", priority=1)],
+        [line("l1", "100.00")],
+        {"l1": ("100.00", "5.00", "95.00")}, ("100.00", "0.00", "5.00", "95.00"), ["o1", "o2"]),
+    # now = 11:00 UTC: r1 ends at 06:00-05:00 = 11:00 UTC (not live), r2 starts then (live).
+    "window edges compared as instants across offsets": Case(
+        [discount("r1", ends_at="2026-11-23T06:00:00-05:00"), discount("r2", "5", starts_at="2026-11-23T11:00:00Z")],
+        [line("l1", "10.00")],
+        {"l1": ("10.00", "0.50", "9.50")}, ("10.00", "0.00", "0.50", "9.50"), ["r2"]),
+    # l1 11.00 × 2 = 22.00, l2 7.00: 500×22/29 = 379.31, 500×7/29 = 120.69, the cent to l2.
+    "order_fixed spread over increased amounts": Case(
+        [increase("inc", "1.00", "fixed", applies_to=on(products=("p1",))), discount("o1", "5.00", "order_fixed")],
+        [line("l1", "10.00", 2), line("l2", "7.00")],
+        {"l1": ("11.00", "3.79", "18.21"), "l2": ("7.00", "1.21", "5.79")},
+        ("27.00", "2.00", "5.00", "24.00"), ["inc", "o1"]),
+    # o1 takes all 20.00 the lines hold (not 25.00); o2 finds nothing left and is not applied.
+    "combinable order_fixed: the first takes everything": Case(
+        [discount("o1", "25.00", "order_fixed", combinable=True), discount("o2", "5.00", "order_fixed", combinable=True)],
+        [line("l1", "10.00"), line("l2", "10.00")],
+        {"l1": ("10.00", "10.00", "0.00"), "l2": ("10.00", "10.00", "0.00")},
+        ("20.00", "0.00", "20.00", "0.00"), ["o1"]),
+    # 7 units of p1 meet "2 of p1" three times (7 // 2), capped at 3; the gift product bought as a
+    # line (l2) is discounted like any line, the gift line is free and apart.
+    "gift and a discount on the gift's product": Case(
+        [discount("d", "10", applies_to=on(products=("g1",))),
+         gift("g", {"products": ["p1"], "min_quantity": 2}, repeat=True, max_per_order=3)],
+        [line("l1", "5.00", 7), line("l2", "4.00", 1, product="g1")],
+        {"l1": ("5.00", "0.00", "35.00"), "l2": ("4.00", "0.40", "3.60")},
+        ("39.00", "0.00", "0.40", "38.60"), ["d", "g"], gifts=[("g1", 3)]),
+    # Each line: 10% of 2.00 = 0.20, then 0.50 off, 1.30 left; 0.03 over four equal 1.30s goes
+    # to the first three (ties to the earlier line). Rule order d1, o, d2 ("d1" < "o").
+    "stacked line discounts then an order remainder over equal lines": Case(
+        [discount("d1", "10", combinable=True), discount("d2", "0.50", "fixed", combinable=True, priority=1),
+         discount("o", "0.03", "order_fixed")],
+        [line("l1", "2.00"), line("l2", "2.00"), line("l3", "2.00"), line("l4", "2.00")],
+        {"l1": ("2.00", "0.71", "1.29"), "l3": ("2.00", "0.71", "1.29"), "l4": ("2.00", "0.70", "1.30")},
+        ("8.00", "0.00", "2.83", "5.17"), ["d1", "o", "d2"]),
+    # 0.010 over 0.999 and 1.000: 10×999/1999 = 4.997, 10×1000/1999 = 5.003 -> 4 + 5, the fils to l1.
+    "KWD order_fixed remainder": Case(
+        [discount("o", "0.010", "order_fixed")], [line("l1", "0.333", 3), line("l2", "1.000")],
+        {"l1": ("0.333", "0.005", "0.994"), "l2": ("1.000", "0.005", "0.995")},
+        ("1.999", "0.000", "0.010", "1.989"), ["o"], currency="KWD"),
+    # Socks +10%: 4.99 -> 5.49 (0.499 -> 0.50), 5.00 -> 5.50. Two-sock sets at 9.00, dearest first:
+    # l2 + l1 = 10.99 saves 1.99 (549:550 -> 0.99, 1.00), then l1 + l1 = 10.98 saves 1.98. Every
+    # unit is bundled, so the 1.00 off socks finds nothing.
+    "increase, then bundles take every unit, no line discount": Case(
+        [increase("i", "10", applies_to=on(categories=("socks",))),
+         bundle("b", [{"categories": ["socks"], "quantity": 2}], "9.00"),
+         discount("d", "1.00", "fixed", applies_to=on(categories=("socks",)))],
+        [line("l1", "4.99", 3, categories=("socks",)), line("l2", "5.00", 1, categories=("socks",))],
+        {"l1": ("5.49", "2.97", "13.50"), "l2": ("5.50", "1.00", "4.50")},
+        ("19.97", "2.00", "3.97", "18.00"), ["b", "i"]),
+    # Options on 2 × 50.00: z alone 10.00, b alone 20.00, stack a + c = 10.00 + 9.00 = 19.00: b.
+    "the best of two singles and a stack": Case(
+        [discount("a", "10", combinable=True, priority=2), discount("b", "10.00", "fixed", priority=3),
+         discount("c", "10", combinable=True, priority=4), discount("z", "5.00", "fixed", priority=1)],
+        [line("l1", "50.00", 2)],
+        {"l1": ("50.00", "20.00", "80.00")}, ("100.00", "0.00", "20.00", "80.00"), ["b"]),
+    # The outlet line is excluded, so only l1's 2 units count towards min_quantity 3.
+    "min_quantity counts only lines left after an excluded category": Case(
+        [discount("d", "50", applies_to=on(categories=("shoes",), exclude_categories=("outlet",)),
+                  conditions={"min_quantity": 3})],
+        [line("l1", "10.00", 2, categories=("shoes",)), line("l2", "10.00", 1, categories=("shoes", "outlet"))],
+        {"l1": ("10.00", "0.00", "20.00"), "l2": ("10.00", "0.00", "10.00")},
+        ("30.00", "0.00", "0.00", "30.00"), []),
+    "a guest is priced by the guests group's rules": Case(
+        [discount("d", "50", groups=("guests",)), discount("v", "10")], [line("l1", "10.00")],
+        {"l1": ("10.00", "5.00", "5.00")}, ("10.00", "0.00", "5.00", "5.00"), ["d"], groups=("guests",)),
+    # 50% of 101 yen = 50.5 -> 51 (half-up, not half-even's 50).
+    "JPY percent at exactly half a yen rounds up": Case(
+        [discount("d", "50")], [line("l1", "101")],
+        {"l1": ("101", "51", "50")}, ("101", "0", "51", "50"), ["d"], currency="JPY"),
+    "a rule for two of the customer's groups applies once": Case(
+        [discount("r1", "10", groups=("vip", "gold"))], [line("l1", "10.00")],
+        {"l1": ("10.00", "1.00", "9.00")}, ("10.00", "0.00", "1.00", "9.00"), ["r1"], groups=("gold", "vip")),
 }
 
 
