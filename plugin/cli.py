@@ -22,19 +22,25 @@ from .imports.reading import open_text
 from .models import Customer, Shop
 from .models._columns import utcnow
 from .models.shop import PLANS
-from .segments.refresh import refresh_shop
+from .segments.refresh import RefreshFailed, refresh_shop
 from .services import shops
 
 RFM_TIERS = ("high_value", "regular", "potential", "lapsed", "prospect")
 
 
-class InputError(click.ClickException):
-    """Bad input: one line on stderr and exit code 2, like the engine's own command."""
+class CommandFailed(click.ClickException):
+    """A command that could not finish its work: one line on stderr, exit code 1."""
 
-    exit_code = 2
+    exit_code = 1
 
     def show(self, file=None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+class InputError(CommandFailed):
+    """Bad input: one line on stderr and exit code 2, like the engine's own command."""
+
+    exit_code = 2
 
 
 class OneLineErrors(click.Command):
@@ -50,6 +56,12 @@ class OneLineErrors(click.Command):
         except CustomerGroupsError as error:
             session().rollback()
             raise InputError(error.description) from None
+        except RefreshFailed as error:   # after an import: the rows are in, some groups are stale
+            raise CommandFailed(_one_line(error)) from None
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
 
 
 customer_groups_cli = AppGroup("customer-groups", help="Customer Groups: database, shops and groups.")
@@ -95,23 +107,31 @@ def _import_file(importer, path: Path, shop_reference: str | None, label: str, *
             return report
 
 
+no_refresh_option = click.option("--no-refresh", is_flag=True, help="Leave RFM and dynamic groups to the next refresh.")
+
+
 @customer_groups_cli.command("import-customers")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @shop_option
-def import_customers_command(file: Path, shop_reference: str | None) -> None:
-    """Import customers from a CSV file: all of it, or nothing and the first bad row named."""
-    report = _import_file(imports.import_customers, file, shop_reference, "importing customers")
-    click.echo(report.summary())
+@no_refresh_option
+def import_customers_command(file: Path, shop_reference: str | None, no_refresh: bool) -> None:
+    """Import customers from a CSV file (all of it, or nothing and the first bad row named), then
+    refresh the shop once."""
+    _print_import(_import_file(imports.import_customers, file, shop_reference, "importing customers",
+                               refresh=not no_refresh))
 
 
 @customer_groups_cli.command("import-activities")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @shop_option
-@click.option("--no-refresh", is_flag=True, help="Leave RFM and dynamic groups to the next refresh.")
+@no_refresh_option
 def import_activities_command(file: Path, shop_reference: str | None, no_refresh: bool) -> None:
     """Import orders or appointments from a CSV file (all or nothing), then refresh the shop once."""
-    report = _import_file(imports.import_activities, file, shop_reference, "importing activities",
-                          refresh=not no_refresh)
+    _print_import(_import_file(imports.import_activities, file, shop_reference, "importing activities",
+                               refresh=not no_refresh))
+
+
+def _print_import(report) -> None:
     click.echo(report.summary())
     for change in report.group_changes:
         click.echo(f"{change.key} +{change.added} -{change.removed}")
@@ -137,13 +157,18 @@ def refresh_command(now: datetime | None, shop_reference: str | None) -> None:
         now = utcnow()
     elif now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo(shop.timezone))
-    changes = refresh_shop(shop, now)
+    try:
+        changes, failed = refresh_shop(shop, now), None
+    except RefreshFailed as error:   # the other groups were refreshed: say so, then name the failures
+        changes, failed = error.changes, error
     tiers = dict(session().execute(
         select(Customer.rfm_tier, func.count()).where(Customer.shop_id == shop.id).group_by(Customer.rfm_tier)
     ).all())
     click.echo("rfm " + " ".join(f"{tier}={tiers.get(tier, 0)}" for tier in RFM_TIERS))
     for change in changes:
         click.echo(f"{change.key} +{change.added} -{change.removed}")
+    if failed is not None:
+        raise CommandFailed(_one_line(failed))
 
 
 @customer_groups_cli.command("members")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -44,10 +46,25 @@ def assert_one_line_error(result, *fragments: str) -> None:
 
 
 def test_import_customers_prints_a_summary(cli, salon, tmp_path):
-    result = cli("import-customers", write(tmp_path / "c.csv", ["external_id", "city"], ["c-1", "Cluj"], ["c-2", ""]))
+    result = cli("import-customers", "--no-refresh",
+                 write(tmp_path / "c.csv", ["external_id", "city"], ["c-1", "Cluj"], ["c-2", ""]))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == "customers: 2 rows, 2 created, 0 updated, 0 unchanged"
     assert get_group(salon, "standard").member_count == 2
+
+
+def test_import_customers_refreshes_the_groups_and_prints_the_changes(cli, salon, tmp_path):
+    # given: c-1's birthday is today in the shop (0 days: Birthdays soon), c-2 has none
+    born = datetime.now(ZoneInfo("Europe/Bucharest")).date().replace(year=1992)   # a leap year: 29 Feb exists
+    path = write(tmp_path / "c.csv", ["external_id", "birthday"], ["c-1", born.isoformat()], ["c-2", ""])
+    # when
+    result = cli("import-customers", path)
+    # then
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "customers: 2 rows, 2 created, 0 updated, 0 unchanged"
+    assert "birthdays-soon +1 -0" in lines[1:] and "high-value +0 -0" in lines[1:]
+    assert cli("members", "birthdays-soon").stdout.splitlines() == ["c-1"]
 
 
 def test_a_bad_import_is_one_line_with_row_and_column_and_exit_code_2(cli, salon, tmp_path):
@@ -157,3 +174,23 @@ def test_schedule_refresh_without_redis_runs_in_the_foreground(cli, salon, app):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 12 and lines.count(f"shop {salon.id} lapsing-regulars +0 -0") == 2
+
+
+def test_a_group_that_fails_to_refresh_is_one_line_with_exit_code_1(cli, salon, monkeypatch):
+    # given: the refresh of "regular" fails (the others go through and keep being reported)
+    from plugin.segments import refresh
+
+    real = refresh.refresh_group
+
+    def failing(shop, group, clock, customer_ids=None):
+        if group.key == "regular":
+            raise RuntimeError("disk\nfull")
+        return real(shop, group, clock, customer_ids)
+
+    monkeypatch.setattr(refresh, "refresh_group", failing)
+    # when
+    result = cli("refresh", "--now", "2025-03-11T12:00")
+    # then
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert result.stderr.strip() == "error: could not refresh regular (disk full)"
+    assert "potential +0 -0" in result.stdout.splitlines() and "regular +0 -0" not in result.stdout

@@ -232,6 +232,20 @@ def test_a_good_activities_file_is_imported(customers):
         "order", "completed", 0, "offline", [])
 
 
+@pytest.mark.parametrize("cell, instant", [
+    ("2025-03-30T03:30", datetime(2025, 3, 30, 1, 30, tzinfo=timezone.utc)),   # skipped: read at +02:00
+    ("2025-10-26T03:30", datetime(2025, 10, 26, 0, 30, tzinfo=timezone.utc)),  # repeated: the first, +03:00
+    ("2025-10-26T04:30", datetime(2025, 10, 26, 2, 30, tzinfo=timezone.utc)),  # after the change: +02:00
+])
+def test_a_local_time_at_a_clock_change_takes_the_offset_before_it(customers, cell, instant):
+    # docs/segments.md "Where the SPEC is silent": Bucharest moved 03:00 → 04:00 on 30 March 2025
+    # and 04:00 → 03:00 on 26 October 2025; a time without offset the clock skips or repeats is
+    # read with the offset in force before the change (fold 0).
+    import_activities(customers, csv_text(["external_id", "customer_external_id", "occurred_at"], ["a-1", "c-1", cell]),
+                      refresh=False)
+    assert stored_activity(customers, "a-1").occurred_at == instant
+
+
 def test_an_activity_import_refreshes_the_groups_once(customers):
     # given: one visit yesterday makes c-1 a first-visit follow-up
     yesterday = (utcnow() - timedelta(days=1)).isoformat()

@@ -49,7 +49,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    #: Activities only: what the refresh after the import changed, one entry per dynamic group.
+    #: What the refresh after the import changed, one entry per dynamic group (none without one).
     group_changes: list[GroupChange] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -57,15 +57,21 @@ class ImportReport:
                 f"{self.unchanged} unchanged")
 
 
-def import_customers(shop: Shop, text: IO[str], progress: Progress | None = None, *, actor: str = "import") -> ImportReport:
+def import_customers(
+    shop: Shop, text: IO[str], progress: Progress | None = None, *, actor: str = "import", refresh: bool = False,
+) -> ImportReport:
     """Import a customers CSV (SPEC §5) into ``shop``: all of it, committed, or nothing.
 
     ``text`` is any text stream (an open file, ``io.TextIOWrapper`` over an upload);
     ``progress(rows)`` is called after each chunk with the data rows done so far. A bad file
     raises ``ImportFailed`` (row, column, message) after rolling the session back.
-    New customers join the default group with source ``import``.
+    New customers join the default group with source ``import``. ``refresh=True`` (the CLI's
+    default) then refreshes the shop once, so groups on birthdays, tags or cities are current.
     """
-    return _run(shop, text, CustomerInSchema(), CustomerChunks, "customers", progress, actor)
+    report = _run(shop, text, CustomerInSchema(), CustomerChunks, "customers", progress, actor)
+    if refresh:
+        report.group_changes = refresh_shop(shop, utcnow())
+    return report
 
 
 def import_activities(
