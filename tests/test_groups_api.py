@@ -208,3 +208,11 @@ def test_malformed_json_says_so(shop):
     assert response.status_code == 400
     assert "not valid JSON" in response.json["error"]["message"]
     assert shop.get("/groups/standard").json["name"] == "Standard"
+
+
+def test_a_json_body_sent_without_its_content_type_is_a_400_not_a_missing_field(shop):
+    response = shop.client.post("/api/customer-groups/v1/groups", data='{"name": "VIP"}',
+                                headers={**shop.headers, "Content-Type": "text/plain"})
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
+    assert "Content-Type: application/json" in response.json["error"]["message"]
+    assert shop.get("/groups/vip").status_code == 404

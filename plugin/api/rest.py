@@ -10,16 +10,27 @@ from typing import Any, Callable
 
 from flask import Response, request
 from marshmallow import Schema
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from ..db import session
 from ..errors import BadRequest, ValidationFailed
 
 
+#: What a body that is not a JSON document hears, on every route.
+NOT_JSON = "The request body is not valid JSON (send Content-Type: application/json)."
+
+
 class Parser(FlaskParser):
+    def _raw_load_json(self, req):
+        """A body sent without a JSON Content-Type is refused as such (400), like a malformed one,
+        rather than read as no body at all ("name: missing")."""
+        if not is_json_request(req) and req.get_data(cache=True):
+            raise BadRequest(NOT_JSON)
+        return super()._raw_load_json(req)
+
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         """webargs' hook for a body that does not parse (its default answers werkzeug's bare 400)."""
-        raise BadRequest("The request body is not valid JSON.")
+        raise BadRequest(NOT_JSON)
 
 
 parser = Parser()
@@ -57,7 +68,7 @@ def _raw_json_object(view: Callable) -> Callable:
     def json_object_view(*args, **kwargs):
         body = request.get_json(silent=True)
         if body is None:
-            raise BadRequest("The request body is not valid JSON (send Content-Type: application/json).")
+            raise BadRequest(NOT_JSON)
         if not isinstance(body, dict):
             raise ValidationFailed.on("body", "must be a JSON object")
         return view(body, *args, **kwargs)
