@@ -136,9 +136,12 @@ def _record(
 
 
 #: Components beyond which overlapping ones keep the plain greedy fill (the search checks 2^n subsets).
-MAX_OVERLAPPING_COMPONENTS = 8
+MAX_OVERLAPPING_COMPONENTS = 6
 #: Sets beyond which overlapping components keep the plain greedy fill (the search forms them one by one).
 MAX_SETS_SEARCHED = 64
+#: Steps (a component's line against a subset of components) the search may take per rule:
+#: a few milliseconds at worst; small carts need a few hundred.
+SEARCH_BUDGET = 100_000
 
 
 def _overlapping(component_lines: list[list[int]]) -> bool:
@@ -165,6 +168,14 @@ def _most_sets_overlapping(
     keeping to the SPEC's fill order within that number (see ``_sets_of``). On success the
     units are taken off ``free`` and the sets returned; None leaves the greedy fill standing.
     """
+    # Cheap bounds first: each component alone, and all of them over all their lines.
+    union = {position for _, matching in wanted for position in matching}
+    most = min(
+        min(sum(free[position] for position in matching) // needed for needed, matching in wanted),
+        sum(free[position] for position in union) // sum(needed for needed, _ in wanted),
+    )
+    if most <= greedy:
+        return None
     # Per subset of components: its members, the units one set needs from them, and the
     # lines any of them match (which must hold those units).
     subsets = [
@@ -172,13 +183,24 @@ def _most_sets_overlapping(
         for members in _subsets(len(wanted))
     ]
     most = min(sum(free[position] for position in lines) // per_set for _, per_set, lines in subsets)
+    if rule.percent is None:
+        most = min(most, _most_worth_their_price(state, rule, free, wanted, most))
+    if most <= greedy:
+        return None
     if most > MAX_SETS_SEARCHED:
         return None  # hundreds of sets: the search would cost more than a checkout may
+    # Work per set formed: each component's lines against each subset. The search stops
+    # when the budget is spent (by count, not time, so the answer never varies).
+    per_set = len(subsets) * sum(len(matching) for _, matching in wanted)
+    budget = SEARCH_BUDGET
     best: Sets | None = None
     best_free = free
     for target in range(most, greedy, -1):
         if best is not None and target <= best[1]:
             break  # no smaller target can form more sets than already found
+        budget -= target * per_set
+        if budget < 0:
+            break
         trial = list(free)
         found = _sets_of(state, rule, trial, wanted, subsets, target)
         if found[1] > (greedy if best is None else best[1]):
@@ -186,6 +208,31 @@ def _most_sets_overlapping(
     if best is not None:
         free[:] = best_free
     return best
+
+
+def _most_worth_their_price(
+    state: PricingState, rule: CompiledRule, free: list[int], wanted: list[tuple[int, list[int]]], most: int,
+) -> int:
+    """At most how many sets at ``fixed_price`` could each be worth their price: k such sets are
+    worth at least k × the price together, and at most what the dearest k × (units a set
+    takes) free units are worth."""
+    price = state.amount_of(rule)
+    size = sum(needed for needed, _ in wanted)
+    unit = state.unit
+    lines = sorted({position for _, matching in wanted for position in matching}, key=lambda p: -unit[p])
+    sets = worth = units = 0
+    for position in lines:
+        count = free[position]
+        while count and sets < most:
+            take = min(count, size * (sets + 1) - units)
+            worth += unit[position] * take
+            units += take
+            count -= take
+            if units == size * (sets + 1):
+                if worth < price * (sets + 1):
+                    return sets
+                sets += 1
+    return sets
 
 
 Subsets = list[tuple[tuple[int, ...], int, list[int]]]
@@ -198,44 +245,45 @@ def _sets_of(
     """Up to ``target`` sets, one at a time, each component in the order listed taking the dearest
     units (then the earlier line) that still leave ``target`` sets possible; stops at the first
     set that would cost more than its units. Takes the units off ``free``; returns the savings
-    per line, the number of sets formed and (worth, price) of the refused set, if any."""
+    per line, the number of sets formed and (worth, price) of the refused set, if any.
 
-    def possible(sets: int, current: list[int]) -> bool:
-        """Whether ``sets`` whole sets besides the current one's ``current`` needs fit the free units."""
-        for members, per_set, lines in subsets:
-            need = sets * per_set + sum(current[c] for c in members)
-            if need and need > sum(free[position] for position in lines):
-                return False
-        return True
-
+    ``target`` sets stay possible while every subset of components needs no more units than
+    its lines hold (Hall). Giving a component ``c`` units of line ``p`` leaves a subset holding
+    ``c`` unchanged (its need and its supply drop alike) and takes them from each subset
+    without ``c`` whose lines include ``p``: so the most ``p`` may give is the smallest slack
+    of those subsets.
+    """
+    lines_of = [frozenset(lines) for _, _, lines in subsets]
+    supply = [sum(free[position] for position in lines) for _, _, lines in subsets]
     unit = state.unit
     fixed_price = None if rule.percent is not None else state.amount_of(rule)
     savings: dict[int, int] = {}
     for formed in range(target):
-        after = target - formed - 1
         current = [needed for needed, _ in wanted]
+        # what each subset must still find: the sets after this one, and this one's needs
+        need = [(target - formed) * per_set for _, per_set, _ in subsets]
         taken: dict[int, int] = {}
         for number, (_, matching) in enumerate(wanted):
+            others = [
+                index for index, (members, _, _) in enumerate(subsets) if number not in members
+            ]
             for position in matching:
                 if not current[number]:
                     break
-                # The most units this line can give the component with ``target`` sets still
-                # possible; possibility only shrinks as it gives more, so bisect.
-                low, high = 0, min(free[position], current[number])
-                while low < high:
-                    middle = (low + high + 1) // 2
-                    free[position] -= middle
-                    current[number] -= middle
-                    if possible(after, current):
-                        low = middle
-                    else:
-                        high = middle - 1
-                    free[position] += middle
-                    current[number] += middle
-                if low:
-                    free[position] -= low
-                    current[number] -= low
-                    taken[position] = taken.get(position, 0) + low
+                most = min(free[position], current[number])
+                for index in others:
+                    if position in lines_of[index] and supply[index] - need[index] < most:
+                        most = supply[index] - need[index]
+                if most <= 0:
+                    continue
+                free[position] -= most
+                current[number] -= most
+                taken[position] = taken.get(position, 0) + most
+                for index, (members, _, _) in enumerate(subsets):
+                    if position in lines_of[index]:
+                        supply[index] -= most
+                    if number in members:
+                        need[index] -= most
         parts = sorted(taken)
         weights = [unit[position] * taken[position] for position in parts]
         worth = sum(weights)
