@@ -140,6 +140,24 @@ def test_an_import_is_tallied(shop, make_customer):
     assert sum(entered for entered, _left in tallies.values()) == 4 and tallies == _from_events()
 
 
+def test_backdated_history_moves_to_its_new_slots(shop, make_group, make_customer):
+    # given: entries recorded now (a seed then spreads them over the past, as the browser tests' does)
+    vip = make_group(shop.shop, "VIP")
+    ids = [make_customer(shop.shop, f"c{number}").id for number in range(3)]
+    members.add_members(shop.shop, vip, ids, source="manual", actor="test")
+    session().commit()
+    # when: one statement moves VIP's entries to 16 November, 09:00 UTC; another turns one into an exit
+    session().execute(sa.update(MembershipEvent).where(MembershipEvent.group_id == vip.id).values(at=_utc(16, 9, 5)))
+    session().execute(sa.update(MembershipEvent).where(MembershipEvent.group_id == vip.id,
+                                                       MembershipEvent.customer_id == ids[0]).values(change="left"))
+    session().commit()
+    # then: VIP's only slot is that quarter hour; the registrations did not move
+    tallies = _tallies()
+    assert {key: value for key, value in tallies.items() if key[0] == vip.id} == {
+        (vip.id, int(_utc(16, 9).timestamp()) // 900): (2, 1)}
+    assert tallies == _from_events()
+
+
 @pytest.mark.parametrize("zone", ["Asia/Kathmandu", "Pacific/Chatham", "America/New_York"])
 def test_the_chart_from_tallies_counts_each_event_on_its_local_day(make_shop, make_group, make_customer, zone):
     # given: entries and exits a second either side of each local midnight of a week spanning

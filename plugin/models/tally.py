@@ -14,8 +14,8 @@ class MembershipTally(Base):
     """How many ``cg_membership_events`` of a group fall in one 900-second UTC slot, per change.
 
     ``slot`` is ``floor(epoch seconds of at / 900)``. Kept by triggers on the events (migration
-    0009) in the transaction of every insert and delete whatever runs it: registration, members,
-    imports, a customer's or a group's deletion. A slot left with no event has no row. Scoped by
+    0009) in the transaction of every insert, update and delete whatever runs it: registration,
+    members, imports, a customer's or a group's deletion. A slot left with no event has no row. Scoped by
     its group (no ``shop_id``): read only for a group of the current shop.
     """
 
