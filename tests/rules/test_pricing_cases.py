@@ -485,7 +485,8 @@ CASES = {
         ("27.00", "2.00", "5.00", "24.00"), ["inc", "o1"]),
     # o1 takes all 20.00 the lines hold (not 25.00); o2 finds nothing left and is not applied.
     "combinable order_fixed: the first takes everything": Case(
-        [discount("o1", "25.00", "order_fixed", combinable=True), discount("o2", "5.00", "order_fixed", combinable=True)],
+        [discount("o1", "25.00", "order_fixed", combinable=True),
+         discount("o2", "5.00", "order_fixed", combinable=True)],
         [line("l1", "10.00"), line("l2", "10.00")],
         {"l1": ("10.00", "10.00", "0.00"), "l2": ("10.00", "10.00", "0.00")},
         ("20.00", "0.00", "20.00", "0.00"), ["o1"]),
