@@ -314,3 +314,25 @@ def test_events_then_refresh_in_a_shop_west_of_utc(app, make_shop):
     assert members("birthdays-soon") == {"n1", "n2", "n4"}
     # n1's only visit is on the 30-day bound (out); n2's is a second later (in).
     assert members("first-visit-follow-ups") == {"n2"}
+
+
+def test_rfm_five_customers_one_instant_written_two_ways_and_tier_edges(checker):
+    # now = 2025-06-15 12:00 local. n = 5, so a score is k itself (ceil(5k/5) = k), ties taking
+    # the highest k among them. q1's and q2's last visits are one instant (10:00+03:00 = 07:00Z).
+    checker.load({f"q{n}": "" for n in range(1, 6)}, [
+        ("q1", "completed", "2025-06-01T10:00:00+03:00", "0"),
+        ("q2", "completed", "2025-06-01T07:00:00Z", "20.00"),
+        ("q3", "completed", "2025-04-01T10:00", "10.00"), ("q3", "completed", "2025-05-01T10:00", "10.00"),
+        ("q4", "completed", "2025-06-08T10:00", "0.001"), ("q4", "completed", "2025-06-09T10:00", "0"),
+        ("q4", "completed", "2025-06-10T10:00", "0"),
+        ("q5", "completed", "2025-06-14T10:00", "1000"),
+    ])
+    groups = checker.refresh("2025-06-15T12:00")
+    # R: q3 (05-01) k1 → 1; q1 = q2 (06-01) k3 → 3; q4 (06-10) → 4; q5 (06-14) → 5.
+    # F: 1 for q1 q2 q5 (k3 → 3); q3 2 → 4; q4 3 → 5.
+    # M: q1 0 → 1; q4 0.001 → 2; q2 = q3 20.00 (k4) → 4; q5 1000 → 5.
+    # Sums: q1 3+3+1 = 7 potential (the top of it); q2 3+3+4 = 10; q3 1+4+4 = 9;
+    #       q4 4+5+2 = 11 (the top of regular); q5 5+3+5 = 13 high value.
+    assert checker.scores() == {"q1": (3, 3, 1, "potential"), "q2": (3, 3, 4, "regular"), "q3": (1, 4, 4, "regular"),
+                                "q4": (4, 5, 2, "regular"), "q5": (5, 3, 5, "high_value")}
+    assert (groups["potential"], groups["regular"], groups["high-value"]) == ({"q1"}, {"q2", "q3", "q4"}, {"q5"})
