@@ -7,6 +7,8 @@ from sqlalchemy import select
 from plugin.db import session
 from plugin.models import Customer, Group, Membership
 
+from .conftest import api_path
+
 
 @pytest.fixture
 def two_shops(make_shop, make_group, make_customer):
@@ -76,3 +78,18 @@ def test_a_registration_event_lands_in_the_callers_shop(two_shops):
     a.post("/events/customers", json={"external_id": "b-customer", "first_name": "Other"})
     assert b.get("/customers?q=b-customer").json["items"][0]["first_name"] == ""
     assert a.get("/customers?q=b-customer").json["items"][0]["first_name"] == "Other"
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("get", "/nowhere", 404),
+    ("get", "/groups/vip/members/shared-id/why/not", 404),
+    ("put", "/groups", 405),
+    ("post", "/groups/vip", 405),
+    ("get", "/events/customers", 405),
+])
+def test_a_wrong_path_or_method_answers_the_error_shape_too(two_shops, method, path, status):
+    a, _b = two_shops
+    response = a.client.open(api_path(path), method=method.upper(), headers=a.headers)
+    assert response.status_code == status
+    assert set(response.json["error"]) == {"code", "message", "fields"}
+    assert response.json["error"]["code"] == {404: "not_found", 405: "method_not_allowed"}[status]

@@ -1,8 +1,10 @@
 """One JSON error shape for every failure on the API blueprint (the host's pages keep theirs)."""
 from __future__ import annotations
 
+from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
 
 from ..db import session
 from ..errors import Conflict, CustomerGroupsError
@@ -30,7 +32,29 @@ def _integrity_error(_error: IntegrityError):
 def _http_error(error: HTTPException):
     session().rollback()
     code = error.code or 500
-    return {"error": {"code": _CODES.get(code, "error"), "message": error.description, "fields": {}}}, code
+    headers = {"Allow": ", ".join(error.valid_methods)} if isinstance(error, MethodNotAllowed) and error.valid_methods else {}
+    return {"error": {"code": _CODES.get(code, "error"), "message": error.description, "fields": {}}}, code, headers
+
+
+@api_blueprint.route("/<path:_unrouted>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unrouted(_unrouted: str):
+    """A path under the API's prefix that is no route, or a method its route does not take.
+
+    Routing errors never reach a blueprint's error handlers, so this last-resort route catches
+    them and raises the same 404 or 405 here, where they answer in the API's error shape.
+    """
+    try:
+        _routes_but_this_one().match(request.path, method=request.method)
+    except RequestRedirect:
+        pass
+    raise NotFound()
+
+
+def _routes_but_this_one():
+    rules = [Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods)
+             for rule in current_app.url_map.iter_rules()
+             if rule.endpoint.startswith(f"{api_blueprint.name}.") and rule.endpoint != request.endpoint]
+    return Map(rules, converters=current_app.url_map.converters).bind("api")
 
 
 def _shaped(payload: dict) -> dict:
