@@ -141,9 +141,21 @@ def parse_cart(shop: Shop, document: Mapping[str, Any]) -> engine.Cart:
     return cart
 
 
+#: Keys GET /rules adds to a stored rule (read-only, not part of the rule JSON): a rule read from
+#: the API can be simulated as it came.
+_READ_ONLY_RULE_KEYS = ("needs_group",)
+
+
 def _parse_rules(documents: Sequence[Mapping[str, Any]]) -> engine.Ruleset:
+    if not isinstance(documents, (list, tuple)):
+        raise ValidationFailed.on("rules", "must be a list of rules")
+    rules = [
+        {key: value for key, value in document.items() if key not in _READ_ONLY_RULE_KEYS}
+        if isinstance(document, Mapping) else document
+        for document in documents
+    ]
     try:
-        return engine.compile_rules(engine.parse_rules([dict(document) for document in documents]))
+        return engine.compile_rules(engine.parse_rules(rules))
     except engine.ValidationError as error:
         raise ValidationFailed.from_engine(error.prefixed("rules")) from None
 
