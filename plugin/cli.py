@@ -191,7 +191,12 @@ def members_command(group_key: str, shop_reference: str | None) -> None:
 def export_command(group_key: str, fmt: str, output: Path, shop_reference: str | None) -> None:
     """Write the group's members in the customers CSV format (or as Excel): an export imports again."""
     shop = shops.find_shop(shop_reference)
-    count = export_customers(shop, group_key, fmt, output)
+    if not output.parent.is_dir():   # refused before the writer starts
+        raise InputError(f"cannot write {output}: no folder {output.parent}")
+    try:
+        count = export_customers(shop, group_key, fmt, output)
+    except OSError as error:   # no such folder, no permission: the --output given is wrong
+        raise InputError(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"exported {count} customers to {output}", err=True)
 
 

@@ -132,6 +132,8 @@ def test_refresh_now_prints_the_tiers_and_each_group_once(cli, salon, make_custo
     (["export", "standard", "--format", "pdf", "--output", "x.pdf"], "pdf"),
     (["export", "standard"], "--output"),
     (["import-customers", "missing.csv"], "missing.csv"),
+    (["export", "standard", "--output", "no/such/folder/x.csv"], "cannot write no/such/folder/x.csv: no folder no/such/folder"),
+    (["export", "standard", "--format", "xlsx", "--output", "no/such/folder/x.xlsx"], "cannot write"),
 ])
 def test_bad_arguments_are_one_line_and_exit_code_2(cli, salon, args, fragment):
     assert_one_line_error(cli(*args), fragment)
