@@ -51,6 +51,8 @@ def _snapshot_of(shop):
     ("get", "/groups/b-only/members/b-customer/why", None),
     ("get", "/groups/standard/members/b-customer/why", None),
     ("get", "/customers?group=b-only", None),
+    ("post", "/events/activities", {"external_id": "o-1", "customer_external_id": "b-customer"}),
+    ("post", "/groups/b-only/members", {"customer_ids": ["b-customer"]}),
 ])
 def test_shop_a_cannot_reach_shop_b(two_shops, method, path, body):
     a, b = two_shops
