@@ -191,14 +191,14 @@ def _most_sets_overlapping(
         return None  # hundreds of sets: the search would cost more than a checkout may
     # Work per set formed: each component's lines against each subset. The search stops
     # when the budget is spent (by count, not time, so the answer never varies).
-    per_set = len(subsets) * sum(len(matching) for _, matching in wanted)
+    steps_per_set = len(subsets) * sum(len(matching) for _, matching in wanted)
     budget = SEARCH_BUDGET
     best: Sets | None = None
     best_free = free
     for target in range(most, greedy, -1):
         if best is not None and target <= best[1]:
             break  # no smaller target can form more sets than already found
-        budget -= target * per_set
+        budget -= target * steps_per_set
         if budget < 0:
             break
         trial = list(free)
