@@ -243,9 +243,11 @@ class CustomerPageSchema(Schema):
 
 
 class ErrorDetailSchema(Schema):
-    code = fields.String(metadata={"description": "bad_request, unauthorized, plan_required, not_found, conflict, validation_error"})
-    message = fields.String()
-    field_messages = fields.Dict(data_key="fields", metadata={"description": "messages by field name"})
+    code = fields.String(required=True, metadata={
+        "description": "bad_request, unauthorized, plan_required, not_found, method_not_allowed, conflict, validation_error"})
+    message = fields.String(required=True)
+    field_messages = fields.Dict(required=True, data_key="fields",
+                                 metadata={"description": "messages by field name; {} when no field is to blame"})
 
 
 class ErrorSchema(Schema):

@@ -39,3 +39,10 @@ def test_request_schemas_come_from_the_marshmallow_schemas(client):
     assert schema["properties"]["colour"]["pattern"] == "^#[0-9A-Fa-f]{6}$"
     query = [p["name"] for p in document["paths"]["/customers"]["get"]["parameters"]]
     assert {"q", "group", "page", "per_page"} <= set(query)
+
+
+def test_the_error_shape_is_documented_with_all_three_keys_required(client):
+    schemas = client.get("/api/customer-groups/v1/openapi.json").json["components"]["schemas"]
+    detail = schemas[schemas["Error"]["properties"]["error"]["$ref"].rsplit("/", 1)[1]]
+    assert set(detail["properties"]) == {"code", "message", "fields"}
+    assert sorted(detail["required"]) == ["code", "fields", "message"]
