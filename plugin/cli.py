@@ -22,6 +22,7 @@ from .imports.reading import open_text
 from .models import Customer, Shop
 from .models._columns import utcnow
 from .models.shop import PLANS
+from .segments.clock import NOW_YEARS
 from .segments.refresh import RefreshFailed, refresh_shop
 from .services import shops
 
@@ -141,9 +142,12 @@ def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) ->
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value)
+        now = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 time") from None
+    if not NOW_YEARS[0] <= now.year <= NOW_YEARS[1]:
+        raise click.BadParameter(f"{value!r} is not between the years {NOW_YEARS[0]} and {NOW_YEARS[1]}")
+    return now
 
 
 @customer_groups_cli.command("refresh")

@@ -127,6 +127,8 @@ def test_refresh_now_prints_the_tiers_and_each_group_once(cli, salon, make_custo
 
 @pytest.mark.parametrize("args, fragment", [
     (["refresh", "--now", "yesterday"], "not an ISO 8601 time"),
+    (["refresh", "--now", "0001-01-01T00:00"], "not between the years 1900 and 9000"),
+    (["refresh", "--now", "9999-12-31T23:59"], "not between the years 1900 and 9000"),
     (["members", "nope"], "No group 'nope'"),
     (["members", "guests"], "no stored members"),
     (["export", "standard", "--format", "pdf", "--output", "x.pdf"], "pdf"),

@@ -17,6 +17,11 @@ from sqlalchemy.ext.compiler import compiles
 from .conditions import RelativeTime
 
 
+#: The years a segment can be evaluated at: a window or relative time reaches 100 years
+#: (``conditions.MAX_SPAN``) either side of ``now``, and the calendar ends at 9999.
+NOW_YEARS = (1900, 9000)
+
+
 @dataclass(frozen=True)
 class ShopClock:
     """``now`` seen from a shop: calendar arithmetic happens on its local wall time."""

@@ -380,6 +380,16 @@ def test_preview_now_must_have_an_offset(salon):
     assert "now" in response.json["error"]["fields"]
 
 
+@pytest.mark.parametrize("now", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00+00:00"])
+def test_preview_now_must_leave_room_for_the_windows(salon, now):
+    # a window of 12 months before year 1, or a birthday after 9999, has no date
+    condition = {"all": [{**LEAF, "within": {"last": 12, "unit": "months"}},
+                         {"metric": "birthday_within_days", "op": "<=", "value": 30}]}
+    response = salon.post("/groups/preview", json={"condition": condition, "now": now})
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["fields"] == {"now": ["must be between the years 1900 and 9000"]}
+
+
 # --- why ------------------------------------------------------------------------------------------
 
 REGULARS = {"all": [
