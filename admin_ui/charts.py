@@ -42,8 +42,8 @@ def size_series(shop: Shop, group: Group, *, days: int = CHART_DAYS, now: dateti
     size now minus the entries plus the exits recorded after that day. The entries and exits
     come from the group's tallies per quarter hour (``cg_membership_tallies``, kept by triggers
     on the events), not from the events: at most 96 rows a day whatever the group's size, where
-    a group of a million read 86,000 events (all of them after importing a million customers
-    last week). The database adds the quarters up per UTC step, the largest divisor of an hour
+    a group of a million read its 86,000 events of the window (a million, had the shop imported
+    its customers last week). The database adds the quarters up per UTC step, the largest divisor of an hour
     that divides every local midnight's distance from the hour (a quarter of an hour in
     Kathmandu), so no step straddles two days, across daylight-saving changes too; the steps
     are then added up into local days. A midnight off the quarter hour (local mean time, kept
