@@ -47,8 +47,7 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
         state.note(rule, "no_lines")
         return
     if not rule.rule.conditions.empty:
-        touched = tuple(sorted({position for matching in component_lines for position in matching}))
-        unmet = state.unmet_condition(rule, touched)
+        unmet = state.unmet_condition(rule, state.eligible(rule))  # SPEC §2: over the eligible lines
         if unmet is not None:
             state.note(rule, unmet[0], *unmet[1:])
             return

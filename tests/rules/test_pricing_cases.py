@@ -331,8 +331,17 @@ CASES = {
         [bundle("b1", [{"categories": ["tops"]}, {"products": ["p1"]}], "50.00")],
         [line("l1", "30.00", 2, categories=("tops",))],
         {"l1": ("30.00", "10.00", "50.00")}, ("60.00", "0.00", "10.00", "50.00"), ["b1"]),
-    "bundle conditions over the lines its components match": Case(
+    # The eligible lines are the whole cart (no applies_to): 70.00 >= 25.00, so one set of
+    # 20.00 for 15.00 forms; its 5.00 spread 10:10.
+    "bundle conditions over its eligible lines, the whole cart by default": Case(
         [bundle("b1", [{"products": ["p1"]}, {"products": ["p2"]}], "15.00", conditions={"min_subtotal": "25.00"})],
+        [line("l1", "10.00"), line("l2", "10.00"), line("l3", "50.00")],
+        {"l1": ("10.00", "2.50", "7.50"), "l2": ("10.00", "2.50", "7.50"), "l3": ("50.00", "0.00", "50.00")},
+        ("70.00", "0.00", "5.00", "65.00"), ["b1"]),
+    # applies_to narrows the eligible lines to p1 and p2: 20.00 < 25.00, no set.
+    "bundle conditions over the lines its applies_to allows": Case(
+        [bundle("b1", [{"products": ["p1"]}, {"products": ["p2"]}], "15.00", conditions={"min_subtotal": "25.00"},
+                applies_to=on(products=("p1", "p2")))],
         [line("l1", "10.00"), line("l2", "10.00"), line("l3", "50.00")],
         {"l1": ("10.00", "0.00", "10.00"), "l2": ("10.00", "0.00", "10.00"), "l3": ("50.00", "0.00", "50.00")},
         ("70.00", "0.00", "0.00", "70.00"), []),
