@@ -121,6 +121,8 @@ def upgrade() -> None:
                + _tallied('cg_membership_events', POSTGRESQL_SLOT if postgresql else SQLITE_SLOT))
     for statement in POSTGRESQL_TRIGGERS if postgresql else SQLITE_TRIGGERS:
         op.execute(statement)
+    if postgresql:
+        op.execute("ANALYZE cg_membership_tallies")  # the planner's statistics for the rows just written
 
 
 def downgrade() -> None:
