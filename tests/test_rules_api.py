@@ -137,3 +137,18 @@ def test_rules_are_per_shop(vip_shop, make_shop, make_group):
     assert other.delete("/rules/r1").status_code == 404
     assert other.get("/rules").json["items"] == []
     assert vip_shop.get("/rules/r1").json["name"] == VIP_SHOES["name"]
+
+
+def test_a_rule_sent_back_as_it_was_read_is_taken_without_its_read_only_needs_group(vip_shop):
+    # given: a rule as GET answers it, with needs_group
+    read = vip_shop.post("/rules", json=VIP_SHOES).json
+    assert read["needs_group"] is False
+    # when
+    patched = vip_shop.patch("/rules/r1", json={**read, "name": "VIP shoes", "needs_group": True})
+    copied = vip_shop.post("/rules", json={**read, "id": "r2"})
+    imported = vip_shop.post("/rules/import", json={"rules": [{**read, "priority": 5}]})
+    # then
+    assert (patched.status_code, copied.status_code, imported.status_code) == (200, 201, 200)
+    assert (patched.json["name"], patched.json["needs_group"]) == ("VIP shoes", False)
+    assert [rule["priority"] for rule in vip_shop.get("/rules").json["items"]] == [5, 10]
+    assert all("needs_group" not in rule for rule in vip_shop.get("/rules/export").json["items"])

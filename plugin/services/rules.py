@@ -111,10 +111,16 @@ def detach_group(shop: Shop, key: str) -> list[str]:
     return parked
 
 
+#: What the API adds to a stored rule when it answers one: read-only, so a rule sent back as it
+#: was read (POST, PATCH, import) is taken without it rather than refused.
+READ_ONLY_RULE_KEYS = frozenset({"needs_group"})
+
+
 def _valid_definition(shop: Shop, document: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical JSON of a rule the engine accepts and whose groups exist (when enabled)."""
+    writable = {key: value for key, value in document.items() if key not in READ_ONLY_RULE_KEYS}
     try:
-        rule = engine.parse_rule(dict(document))
+        rule = engine.parse_rule(writable)
     except engine.ValidationError as error:
         raise ValidationFailed.from_engine(error) from None
     existing = group_keys(shop)
