@@ -11,14 +11,17 @@ COLOUR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="must be a colour written #
 KEY = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="use lower-case letters, digits and single dashes")
 
 
-def _strip(text: str) -> str:
-    return text.strip()
+class Stripped(fields.String):
+    """Text without its surrounding spaces, trimmed before any length is checked."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 class GroupInSchema(Schema):
     """A new group; PATCH takes the same fields (all optional) except ``key``, which never changes."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = Stripped(required=True, validate=validate.Length(max=64), metadata={"minLength": 1})
     key = fields.String(validate=[validate.Length(min=1, max=64), KEY])
     colour = fields.String(load_default="#64748B", validate=COLOUR)
     description = fields.String(load_default="", validate=validate.Length(max=1000))
@@ -28,13 +31,11 @@ class GroupInSchema(Schema):
 
     @validates("name")
     def _name_not_blank(self, name: str, **_kwargs) -> None:
-        if not name.strip():
+        if not name:
             raise ValidationError("must not be blank")
 
     @post_load
     def _normalise(self, data: dict, **_kwargs) -> dict:
-        if "name" in data:
-            data["name"] = _strip(data["name"])
         if "colour" in data:
             data["colour"] = data["colour"].upper()
         return data

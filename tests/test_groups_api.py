@@ -216,3 +216,10 @@ def test_a_json_body_sent_without_its_content_type_is_a_400_not_a_missing_field(
     assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
     assert "Content-Type: application/json" in response.json["error"]["message"]
     assert shop.get("/groups/vip").status_code == 404
+
+
+def test_a_name_is_measured_after_its_surrounding_spaces_are_trimmed(shop):
+    response = shop.post("/groups", json={"name": "  " + "x" * 64 + " "})
+    assert response.status_code == 201 and response.json["name"] == "x" * 64
+    assert shop.patch("/groups/standard", json={"name": " " + "y" * 65}).status_code == 422
+    assert shop.patch("/groups/standard", json={"name": "\t"}).json["error"]["fields"] == {"name": ["must not be blank"]}
