@@ -72,12 +72,11 @@ def delete_group(key: str):
         session().commit()
         flash(f"Deleted {name}; {_customers(len(moved))} moved to {default_name}.", "success")
         return redirect(url_for(".list_groups"))
-    deletable = not (group.is_default or group.builtin)
     return render_template(
-        "customer_groups/group_delete.html", group=group, form=form, deletable=deletable,
-        moving=members.count_moving_on_delete(group) if deletable else 0,
+        "customer_groups/group_delete.html", group=group, form=form, deletable=group.deletable,
+        moving=members.count_moving_on_delete(group) if group.deletable else 0,
         default_group=members.default_group(shop),
-    ), 200 if deletable else 409
+    ), 200 if group.deletable else 409
 
 
 def _group_form(form: GroupForm, group, *, status: int = 200):

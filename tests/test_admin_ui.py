@@ -253,7 +253,7 @@ def test_the_default_checkbox_switches_the_default_group(client, signed_in, make
     assert [key for key, group in groups_of(signed_in).items() if group[3]] == ["retail"]
     table = client.get(f"{ADMIN}/").text
     assert "✓" in row(table, "group", "retail") and "✓" not in row(table, "group", "standard")
-    assert f"{ADMIN}/standard/delete" in row(table, "group", "standard")
+    assert "/delete" not in row(table, "group", "standard")  # Standard is never deleted, default or not
     assert "/delete" not in row(table, "group", "retail")
 
 
@@ -592,3 +592,14 @@ def test_the_same_posts_with_the_token_go_through(csrf_client, shop):
     token = csrf_token(csrf_client.get(f"{ADMIN}/vip/delete").text)
     assert csrf_client.post(f"{ADMIN}/vip/delete", data={"csrf_token": token}).status_code == 302
     assert set(groups_of(shop.shop)) == before - {"vip"} | {"fresh"}
+
+
+def test_standard_cannot_be_deleted_once_another_group_is_the_default(client, signed_in, make_group):
+    make_group(signed_in, "Retail")
+    client.post(f"{ADMIN}/retail/edit", data=form("Retail", is_default="y"))
+    # when
+    page = client.get(f"{ADMIN}/standard/delete")
+    refused = client.post(f"{ADMIN}/standard/delete", data={})
+    # then
+    assert page.status_code == 409 and "never deleted" in page.text
+    assert refused.status_code == 302 and "standard" in groups_of(signed_in)

@@ -62,6 +62,11 @@ class Group(Base):
     def is_guests(self) -> bool:
         return self.key == GUESTS_KEY
 
+    @property
+    def deletable(self) -> bool:
+        """SPEC §1: the default group, the built-in guests and Standard (default or not) stay."""
+        return not (self.is_default or self.builtin or self.key == STANDARD_KEY)
+
 
 class Membership(Base):
     __tablename__ = "cg_memberships"

@@ -15,6 +15,7 @@ from ..errors import ValidationFailed
 from ..models import ApiKey, Customer, Group, Membership, PricingRule, Shop
 from ..models.group import GUESTS_KEY
 from ..signals import prices_evaluated
+from .rules import writable
 from .shops import hash_key
 
 #: shop id -> (rules revision, compiled ruleset). A process compiles a shop's rules once per
@@ -141,19 +142,11 @@ def parse_cart(shop: Shop, document: Mapping[str, Any]) -> engine.Cart:
     return cart
 
 
-#: Keys GET /rules adds to a stored rule (read-only, not part of the rule JSON): a rule read from
-#: the API can be simulated as it came.
-_READ_ONLY_RULE_KEYS = ("needs_group",)
-
-
 def _parse_rules(documents: Sequence[Mapping[str, Any]]) -> engine.Ruleset:
     if not isinstance(documents, (list, tuple)):
         raise ValidationFailed.on("rules", "must be a list of rules")
-    rules = [
-        {key: value for key, value in document.items() if key not in _READ_ONLY_RULE_KEYS}
-        if isinstance(document, Mapping) else document
-        for document in documents
-    ]
+    # A rule is taken as GET /rules answers it.
+    rules = [writable(document) if isinstance(document, Mapping) else document for document in documents]
     try:
         return engine.compile_rules(engine.parse_rules(rules))
     except engine.ValidationError as error:

@@ -116,11 +116,15 @@ def detach_group(shop: Shop, key: str) -> list[str]:
 READ_ONLY_RULE_KEYS = frozenset({"needs_group"})
 
 
+def writable(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The rule JSON without the keys only the API's answers carry."""
+    return {key: value for key, value in document.items() if key not in READ_ONLY_RULE_KEYS}
+
+
 def _valid_definition(shop: Shop, document: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical JSON of a rule the engine accepts and whose groups exist (when enabled)."""
-    writable = {key: value for key, value in document.items() if key not in READ_ONLY_RULE_KEYS}
     try:
-        rule = engine.parse_rule(writable)
+        rule = engine.parse_rule(writable(document))
     except engine.ValidationError as error:
         raise ValidationFailed.from_engine(error) from None
     existing = group_keys(shop)
