@@ -162,6 +162,10 @@ class CustomerOutSchema(Schema):
     visits = fields.Integer(dump_only=True, metadata={"description": "past activities"})
     spent = fields.String(dump_only=True, metadata={"description": "their total amount", "example": "120.50"})
     last_visit_at = fields.DateTime(allow_none=True, dump_only=True)
+    rfm_r = fields.Integer(allow_none=True, dump_only=True,
+                           metadata={"description": "RFM recency score 1–5, null outside the population"})
+    rfm_f = fields.Integer(allow_none=True, dump_only=True, metadata={"description": "RFM frequency score 1–5"})
+    rfm_m = fields.Integer(allow_none=True, dump_only=True, metadata={"description": "RFM monetary score 1–5"})
     rfm_tier = fields.String(dump_only=True)
 
 

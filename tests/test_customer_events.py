@@ -1,6 +1,8 @@
 """Registration: by event or in-process hook, idempotent on external_id, joining the default group."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import func, select
 
@@ -133,3 +135,16 @@ def test_an_activity_event_answers_the_activity_with_its_customer_and_is_idempot
     assert again.json["activity"] == first.json["activity"] and again.json["created"] is False
     assert (first.json["groups"], completed.json["groups"]) == (["standard"], ["buyers", "standard"])
     assert shop.get("/customers?q=u-1").json["items"][0]["visits"] == 1
+
+
+def test_the_customer_json_exposes_the_rfm_scores(shop):
+    # given: a new customer is outside the RFM population
+    registered = shop.post("/events/customers", json={"external_id": "u-1"}).json["customer"]
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    # when: their first completed order makes a population of one, where each score is ceil(5 × 1/1)
+    shop.post("/events/activities", json={"external_id": "o-1", "customer_external_id": "u-1",
+                                          "occurred_at": yesterday, "amount": "10.00"})
+    # then
+    assert [registered[name] for name in ("rfm_r", "rfm_f", "rfm_m", "rfm_tier")] == [None, None, None, "prospect"]
+    found = shop.get("/customers?q=u-1").json["items"][0]
+    assert [found[name] for name in ("rfm_r", "rfm_f", "rfm_m", "rfm_tier")] == [5, 5, 5, "high_value"]

@@ -54,6 +54,9 @@ class StoredCustomer:
     visits: int
     spent_milli: int
     last_visit_at: datetime | None
+    rfm_r: int | None
+    rfm_f: int | None
+    rfm_m: int | None
     rfm_tier: str
     tags: list[str]
     currency: str
