@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from examples.demo_shop import create_app
 from plugin.db import session
 from plugin.models import Activity, Customer
-from plugin.services import customers
+from plugin.services import customers, members
 
 ADMIN = "/admin/crm/groups"
 PAGE = f"{ADMIN}/imports/"
@@ -71,6 +71,16 @@ def test_a_good_customers_file_is_imported_and_counted(client, signed_in):
     again = upload(client, "customers", CUSTOMERS)
     assert (shown(again.text, "report-created"), shown(again.text, "report-unchanged")) == ("0", "3")
     assert count(Customer, signed_in) == 3
+
+
+def test_a_customers_file_refreshes_segments_on_what_it_changed(client, signed_in, make_group):
+    # given
+    make_group(signed_in, "Press", kind="dynamic", condition={"metric": "tags", "op": "=", "value": "press"})
+    # when
+    upload(client, "customers", CUSTOMERS)
+    # then: c1 is tagged press in the file
+    assert members.group_keys_of(signed_in, customers.get_customer(signed_in, "c1").id) == ["press", "standard"]
+    assert members.group_keys_of(signed_in, customers.get_customer(signed_in, "c2").id) == ["standard"]
 
 
 def test_a_good_activities_file_is_imported_and_refreshes_segments(client, signed_in):
