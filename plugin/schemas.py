@@ -224,6 +224,11 @@ class MembershipWhySchema(Schema):
     leaves = fields.List(fields.Nested(LeafWhySchema), metadata={"description": "dynamic groups: each leaf"})
 
 
+class WhyArgs(Schema):
+    now = fields.AwareDateTime(metadata={
+        "description": "explain as of this time, ISO 8601 with offset (default: now), e.g. the --now of a refresh"})
+
+
 class MemberPageArgs(Schema):
     after = fields.Integer(validate=validate.Range(min=0))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

@@ -5,7 +5,7 @@ from ..errors import Conflict, NotFound
 from ..models import Customer, Group, Shop
 from ..schemas import (
     MemberPageArgs, MemberPageSchema, MemberRemovedSchema, MembersAddedSchema, MembersInSchema,
-    MembershipWhySchema,
+    MembershipWhySchema, WhyArgs,
 )
 from ..models._columns import utcnow
 from ..segments.why import explain_dynamic
@@ -52,11 +52,12 @@ def remove_member(key, customer_id):
 
 @api_blueprint.get("/groups/<key>/members/<customer_id>/why")
 @response(MembershipWhySchema())
-def why_member(key, customer_id):
+@arguments(WhyArgs(), location="query")
+def why_member(args, key, customer_id):
     shop = current_shop()
     group, customer = groups.get_group(shop, key), _customer(shop, customer_id)
     if group.kind == "dynamic":
-        return explain_dynamic(shop, group, customer, utcnow())
+        return explain_dynamic(shop, group, customer, args.get("now") or utcnow())
     return members.explain(group, customer)
 
 

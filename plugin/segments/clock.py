@@ -14,12 +14,20 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import BindParameter
 from sqlalchemy.ext.compiler import compiles
 
+from ..errors import ValidationFailed
 from .conditions import RelativeTime
 
 
 #: The years a segment can be evaluated at: a window or relative time reaches 100 years
 #: (``conditions.MAX_SPAN``) either side of ``now``, and the calendar ends at 9999.
 NOW_YEARS = (1900, 9000)
+
+
+def evaluable(now: datetime) -> datetime:
+    """``now`` when a segment can be evaluated at it, else a 422 naming ``now``."""
+    if not NOW_YEARS[0] <= now.year <= NOW_YEARS[1]:
+        raise ValidationFailed.on("now", f"must be between the years {NOW_YEARS[0]} and {NOW_YEARS[1]}")
+    return now
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..db import session
-from ..errors import ValidationFailed
 from ..models import Customer, Shop
 from ..services.groups import valid_condition
-from .clock import NOW_YEARS, ShopClock
+from .clock import ShopClock, evaluable
 from .compiler import matching_customers
 
 
 def preview(shop: Shop, condition_json: Any, now: datetime, *, sample_size: int = 10) -> dict[str, Any]:
     condition = valid_condition(condition_json)
-    if not NOW_YEARS[0] <= now.year <= NOW_YEARS[1]:
-        raise ValidationFailed.on("now", f"must be between the years {NOW_YEARS[0]} and {NOW_YEARS[1]}")
-    members = matching_customers(condition, shop.id, ShopClock.at(now, shop.timezone)).subquery()
+    members = matching_customers(condition, shop.id, ShopClock.at(evaluable(now), shop.timezone)).subquery()
     count = session().scalar(select(func.count()).select_from(members))
     everyone = session().scalar(select(func.count(Customer.id)).where(Customer.shop_id == shop.id))
     sample = session().scalars(

@@ -8,7 +8,7 @@ from typing import Any
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
 from ..money import exact_text
-from .clock import ShopClock, days_until_birthday
+from .clock import ShopClock, days_until_birthday, evaluable
 from .compiler import explain_customer
 from .conditions import leaves, parse_condition, written_leaves
 
@@ -18,7 +18,7 @@ MICRO_PER_MILLI = 1000
 
 def explain_dynamic(shop: Shop, group: Group, customer: Customer, now: datetime) -> dict[str, Any]:
     condition = parse_condition(group.condition)
-    clock = ShopClock.at(now, shop.timezone)
+    clock = ShopClock.at(evaluable(now), shop.timezone)
     row = session().execute(explain_customer(condition, shop.id, clock, customer.id)).one()
     parsed = list(leaves(condition))
     count = len(parsed)

@@ -441,6 +441,16 @@ def test_why_a_non_member_is_out(salon, regulars):
     ]
 
 
+def test_why_as_of_an_earlier_now(salon, regulars):
+    # 15 days ago only ana's visit 20 and 30 days back had happened: 2 visits, 100.00
+    earlier = (utcnow() - timedelta(days=15)).isoformat()
+    body = salon.get(f"/groups/{regulars}/members/ana/why", query_string={"now": earlier}).json
+    assert body["member"] is True and body["matches"] is False
+    assert [(leaf["value"], leaf["matched"]) for leaf in body["leaves"]][:2] == [(2, False), ("100.00", True)]
+    refused = salon.get(f"/groups/{regulars}/members/ana/why", query_string={"now": "0001-01-01T00:00:00+00:00"})
+    assert refused.status_code == 422 and "now" in refused.json["error"]["fields"]
+
+
 def test_why_a_customer_with_nothing_is_out(salon, regulars):
     body = salon.get(f"/groups/{regulars}/members/cid/why").json
     assert body["matches"] is False
