@@ -125,8 +125,12 @@ def _record(shop: Shop, group: Group, customer_ids: list[int], *, change: str, s
         return
     delta = len(customer_ids) if change == "entered" else -len(customer_ids)
     session().execute(update(Group).where(Group.id == group.id).values(member_count=Group.member_count + delta))
+    # RETURNING makes SQLAlchemy send the rows as multi-row INSERTs ("insertmanyvalues"), not one
+    # statement per row: the tallies' statement trigger then runs once per chunk, and a refresh
+    # recording a million entries does not update the same tally row a million times.
+    statement = MembershipEvent.__table__.insert().returning(MembershipEvent.id)
     for start in range(0, len(customer_ids), CHUNK):
-        session().execute(MembershipEvent.__table__.insert(), [
+        session().execute(statement, [
             {"shop_id": shop.id, "group_id": group.id, "customer_id": customer_id,
              "change": change, "source": source, "actor": actor}
             for customer_id in customer_ids[start:start + CHUNK]
