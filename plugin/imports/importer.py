@@ -68,10 +68,7 @@ def import_customers(
     New customers join the default group with source ``import``. ``refresh=True`` (the CLI's
     default) then refreshes the shop once, so groups on birthdays, tags or cities are current.
     """
-    report = _run(shop, text, CustomerInSchema(), CustomerChunks, "customers", progress, actor)
-    if refresh:
-        report.group_changes = refresh_shop(shop, utcnow())
-    return report
+    return _run(shop, text, CustomerInSchema(), CustomerChunks, "customers", progress, actor, refresh)
 
 
 def import_activities(
@@ -79,14 +76,11 @@ def import_activities(
 ) -> ImportReport:
     """Import an activities CSV (SPEC §5), committed as one transaction, then refresh the shop's
     RFM scores and dynamic groups once (``refresh=False`` leaves that to the next refresh)."""
-    report = _run(shop, text, ActivityInSchema(), ActivityChunks, "activities", progress, actor)
-    if refresh:
-        report.group_changes = refresh_shop(shop, utcnow())
-    return report
+    return _run(shop, text, ActivityInSchema(), ActivityChunks, "activities", progress, actor, refresh)
 
 
 def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, progress: Progress | None,
-         actor: str) -> ImportReport:
+         actor: str, refresh: bool) -> ImportReport:
     db = session()
     report = ImportReport(kind)
     try:
@@ -107,6 +101,8 @@ def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, pro
         _analyze(chunks.written_tables)
     if progress is not None:
         progress(report.rows)
+    if refresh:  # once for the whole file, after it is committed and analysed
+        report.group_changes = refresh_shop(shop, utcnow())
     return report
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..ruleset import CompiledRule
-from .state import PricingState
+from .state import PricingState, percent_of
 
 
 def apply_line_discounts(state: PricingState, rules: Iterable[CompiledRule]) -> None:
@@ -85,7 +85,7 @@ def _stacked_parts(
     parts = []
     for position in lines:
         if numerator < unit[position] * denominator:
-            part = (2 * numerator * units[position] + denominator) // (2 * denominator)
+            part = percent_of(units[position], (numerator, denominator))
         else:
             part = unit[position] * units[position]
         parts.append(part if part < amounts[position] else amounts[position])
