@@ -15,8 +15,10 @@ Steps (``--steps``, comma-separated; default all): ``generate`` (the two CSV fil
 ``--data-dir`` and kept there for the next run of the same size and seed), ``import`` (the
 plugin's importers, then PostgreSQL's own COPY of the same files into plain tables), ``refresh``
 (``refresh_shop`` at the fixed now, twice: from empty memberships, then with nothing to change),
-``presets`` (each preset: ``matching_customers`` against ``bench/segments_sql/<key>.sql``, same
-ids required), ``customer`` (``refresh_customer`` alone and ``plugin.hooks.activity_recorded``
+``presets`` (each preset: the statement a refresh runs for the group, ``membership_changes``,
+against ``bench/segments_sql/<key>.sql``, with the members in place so it has nothing to change;
+``matching_customers``' ids must equal the hand query's, their fetch timed for information as
+``members_fetch_ms``), ``customer`` (``refresh_customer`` alone and ``plugin.hooks.activity_recorded``
 end to end) and ``pages`` (Customers page with filters, group pages with the chart, the API).
 Prints one JSON document on stdout (progress on stderr); ``--output`` also writes it to a file and
 ``--markdown`` writes the figures as Markdown tables.
@@ -478,8 +480,15 @@ def hand_query(key: str) -> str:
 
 
 def step_presets(app, shop_id: int, now: datetime, repeat: int) -> dict:
-    """Each preset's members by the plugin (``matching_customers``, ids fetched) and by the hand
-    query, alternately in the same session; medians of ``repeat`` after one untimed run of each."""
+    """Each preset by the plugin and by the hand query, alternately in the same session; medians
+    of ``repeat`` after one untimed run of each.
+
+    The plugin's timed side is what ``refresh_group`` runs for the group: ``membership_changes``
+    executed and its rows split by ``entering_and_leaving``, against the memberships in place (so
+    it returns nothing when the stored members are current, as after the refresh step). The ids
+    compared with the hand query's are ``matching_customers``' own; that fetch (every member's id
+    through SQLAlchemy, what a refresh did before) is timed too, as ``members_fetch_ms``, for
+    information only."""
     result: dict = {"target_ratio": TARGET_PRESET_RATIO, "repeat": repeat, "presets": {}}
     params = {"shop_id": shop_id, "now": now, "tz": TIMEZONE}
     with app.app_context():
@@ -489,8 +498,13 @@ def step_presets(app, shop_id: int, now: datetime, repeat: int) -> dict:
         for preset in PRESETS:
             key = preset["key"]
             group = session().scalar(sa.select(Group).where(Group.shop_id == shop_id, Group.key == key))
-            statement = matching_customers(parse_condition(group.condition), shop_id, clock)
+            condition = parse_condition(group.condition)
+            statement = matching_customers(condition, shop_id, clock)
+            changes_statement = refresh_module.membership_changes(condition, shop_id, group.id, clock)
             sql = hand_query(key)
+
+            def plugin_changes(changes_statement=changes_statement):
+                return refresh_module.entering_and_leaving(session().execute(changes_statement))
 
             def plugin_ids(statement=statement):
                 return session().scalars(statement).all()
@@ -498,27 +512,30 @@ def step_presets(app, shop_id: int, now: datetime, repeat: int) -> dict:
             def hand_ids(sql=sql):
                 return [row[0] for row in raw_connection().execute(sql, params).fetchall()]
 
-            plugin_set, hand_set = set(plugin_ids()), set(hand_ids())  # also the warm-up
+            entering, leaving = plugin_changes()  # also the warm-ups
+            plugin_set, hand_set = set(plugin_ids()), set(hand_ids())
             stored = set(session().scalars(sa.select(Membership.customer_id).where(Membership.group_id == group.id)))
-            plugin_times, hand_times = [], []
-            cpu = {"plugin": [0.0, 0.0], "hand": [0.0, 0.0]}
+            times: dict[str, list[float]] = {"plugin": [], "hand": [], "members_fetch": []}
+            cpu = {side: [0.0, 0.0] for side in times}
             for _ in range(repeat):
-                for call, times, side in ((plugin_ids, plugin_times, "plugin"), (hand_ids, hand_times, "hand")):
+                for call, side in ((plugin_changes, "plugin"), (hand_ids, "hand"), (plugin_ids, "members_fetch")):
                     python_before, postgres_before = cpu_seconds(backend)
                     started = time.perf_counter()
                     call()
-                    times.append(time.perf_counter() - started)
+                    times[side].append(time.perf_counter() - started)
                     python_after, postgres_after = cpu_seconds(backend)
                     cpu[side][0] += python_after - python_before
                     cpu[side][1] += postgres_after - postgres_before
-            plugin_ms, hand_ms = statistics.median(plugin_times) * 1000, statistics.median(hand_times) * 1000
+            plugin_ms, hand_ms, fetch_ms = (statistics.median(times[side]) * 1000 for side in ("plugin", "hand", "members_fetch"))
             entry = {
                 "members": len(plugin_set), "plugin_ms": round(plugin_ms, 1), "hand_ms": round(hand_ms, 1),
                 "ratio": round(plugin_ms / hand_ms, 2) if hand_ms else None,
-                "plugin_cpu_per_run_ms": {"python": round(cpu["plugin"][0] * 1000 / repeat), "postgres": round(cpu["plugin"][1] * 1000 / repeat)},
-                "hand_cpu_per_run_ms": {"python": round(cpu["hand"][0] * 1000 / repeat), "postgres": round(cpu["hand"][1] * 1000 / repeat)},
-                "plugin_runs_ms": [round(t * 1000, 1) for t in plugin_times],
-                "hand_runs_ms": [round(t * 1000, 1) for t in hand_times],
+                "changes": {"entering": len(entering), "leaving": len(leaving)},
+                "members_fetch_ms": round(fetch_ms, 1),
+                "members_fetch_ratio": round(fetch_ms / hand_ms, 2) if hand_ms else None,
+                **{f"{side}_cpu_per_run_ms": {"python": round(cpu[side][0] * 1000 / repeat),
+                                              "postgres": round(cpu[side][1] * 1000 / repeat)} for side in times},
+                **{f"{side}_runs_ms": [round(t * 1000, 1) for t in times[side]] for side in times},
                 "same_ids": plugin_set == hand_set,
                 "only_plugin": len(plugin_set - hand_set), "only_hand": len(hand_set - plugin_set),
                 "examples_only_plugin": sorted(plugin_set - hand_set)[:5],
@@ -529,12 +546,13 @@ def step_presets(app, shop_id: int, now: datetime, repeat: int) -> dict:
             if not entry["meets_target"]:
                 statements: list = []
                 with captured_statements(app, statements):
-                    plugin_ids()
+                    plugin_changes()
                 executed, parameters = statements[-1][1], statements[-1][2]
                 entry["plans"] = {"plugin": explain(executed, parameters), "hand": explain(sql, params)}
             result["presets"][key] = entry
-            log(f"  {key:24} {len(plugin_set):8} members  plugin {plugin_ms:9.1f} ms  hand {hand_ms:9.1f} ms  "
-                f"ratio {entry['ratio']}  same ids: {entry['same_ids']}")
+            log(f"  {key:24} {len(plugin_set):8} members  plugin {plugin_ms:9.1f} ms "
+                f"(+{len(entering)} −{len(leaving)})  hand {hand_ms:9.1f} ms  ratio {entry['ratio']}  "
+                f"members fetch {fetch_ms:9.1f} ms  same ids: {entry['same_ids']}")
             session().rollback()
 
         # RFM: the stored tiers against the definition computed by hand, and that query's time.
@@ -875,12 +893,15 @@ def markdown(result: dict) -> str:
                 for k in PRESET_KEYS) + " |")
         lines.append("")
     if pre := result.get("presets"):
-        lines += [f"| Preset | members | plugin (median of {pre['repeat']}) | hand SQL (median of {pre['repeat']}) | "
-                  "ratio (target ≤ 1.5×) | same ids | = stored members |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| Preset | members | plugin: refresh's changes (median of {pre['repeat']}) | "
+                  f"hand SQL (median of {pre['repeat']}) | ratio (target ≤ 1.5×) | members fetched (information) | "
+                  "same ids | = stored members |", "|---|---|---|---|---|---|---|---|"]
         for key, entry in pre["presets"].items():
-            lines.append(f"| {key} | {entry['members']:,} | {entry['plugin_ms']:.1f} ms | {entry['hand_ms']:.1f} ms | "
-                         f"{entry['ratio']}× | {'yes' if entry['same_ids'] else 'NO'} | "
-                         f"{'yes' if entry['stored_members_equal'] else 'NO'} |")
+            changes = entry["changes"]
+            lines.append(f"| {key} | {entry['members']:,} | {entry['plugin_ms']:.1f} ms "
+                         f"(+{changes['entering']} −{changes['leaving']}) | {entry['hand_ms']:.1f} ms | "
+                         f"{entry['ratio']}× | {entry['members_fetch_ms']:.1f} ms ({entry['members_fetch_ratio']}×) | "
+                         f"{'yes' if entry['same_ids'] else 'NO'} | {'yes' if entry['stored_members_equal'] else 'NO'} |")
         check = pre["rfm_check"]
         lines += ["", f"RFM tiers recomputed by hand (`rfm-tiers.sql`, {check['hand_query_s']} s): "
                   f"{check['tiers_differing_from_hand_query']} of {check['customers']:,} customers differ; tiers {check['tiers']}.", ""]

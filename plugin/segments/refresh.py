@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import json
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ARRAY, BigInteger, Compiled, Connection, Dialect, Select, any_, bindparam, exists, select
+from sqlalchemy import (
+    ARRAY, BigInteger, Compiled, Connection, Dialect, Select, any_, bindparam, exists, func, or_, select,
+)
 
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
 from ..services.members import add_members, remove_members
 from .clock import DeferredClock, KeptBindParameter, ShopClock, evaluating_at
 from .compiler import customer_filter, matching_customers
-from .conditions import parse_condition
+from .conditions import Condition, parse_condition
 from .rfm import refresh_scores, score_customer
 
 ACTOR = "refresh"
@@ -151,15 +153,43 @@ def _verdicts_statement(shop: Shop, groups: list[tuple[int, dict]], clock: ShopC
 
 
 def refresh_group(shop: Shop, group: Group, clock: ShopClock, customer_ids: Sequence[int] | None = None) -> GroupChange:
-    condition = parse_condition(group.condition)
-    matching = set(session().scalars(matching_customers(condition, shop.id, clock, customer_ids)))
-    current_query = select(Membership.customer_id).where(Membership.group_id == group.id)
-    if customer_ids is not None:
-        current_query = current_query.where(Membership.customer_id.in_(customer_ids))
-    current = set(session().scalars(current_query))
-    added = add_members(shop, group, sorted(matching - current), source="condition", actor=ACTOR)
-    removed, _ = remove_members(shop, group, sorted(current - matching), source="condition", actor=ACTOR)
+    statement = membership_changes(parse_condition(group.condition), shop.id, group.id, clock, customer_ids)
+    entering, leaving = entering_and_leaving(session().execute(statement))
+    added = add_members(shop, group, entering, source="condition", actor=ACTOR)
+    removed, _ = remove_members(shop, group, leaving, source="condition", actor=ACTOR)
     return GroupChange(group.key, len(added), len(removed))
+
+
+def membership_changes(condition: Condition, shop_id: int, group_id: int, clock: ShopClock,
+                       customer_ids: Sequence[int] | None = None) -> Select:
+    """Rows of (customer id, whether they enter) for the customers entering or leaving the group,
+    in id order: the matching customers FULL JOINed to the current members, kept where one side
+    is missing (of ``customer_ids`` only when given).
+
+    The set differences are the database's work: a refresh with little to change fetches only
+    the changes, not the 160,000 ids of a large group twice.
+    """
+    matching = matching_customers(condition, shop_id, clock, customer_ids).subquery("matching")
+    members = select(Membership.customer_id).where(Membership.group_id == group_id)
+    if customer_ids is not None:
+        members = members.where(Membership.customer_id.in_(customer_ids))
+    members = members.subquery("members")
+    customer_id = func.coalesce(matching.c.customer_id, members.c.customer_id)
+    return (
+        select(customer_id.label("customer_id"), matching.c.customer_id.is_not(None).label("enters"))
+        .select_from(matching.join(members, matching.c.customer_id == members.c.customer_id, full=True))
+        .where(or_(matching.c.customer_id.is_(None), members.c.customer_id.is_(None)))
+        .order_by(customer_id)
+    )
+
+
+def entering_and_leaving(rows: Iterable[tuple[int, bool]]) -> tuple[list[int], list[int]]:
+    """``membership_changes``' rows split into the ids entering and the ids leaving."""
+    entering: list[int] = []
+    leaving: list[int] = []
+    for customer_id, enters in rows:
+        (entering if enters else leaving).append(customer_id)
+    return entering, leaving
 
 
 def dynamic_groups(shop: Shop) -> list[Group]:

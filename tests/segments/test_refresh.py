@@ -11,6 +11,7 @@ from plugin.db import session
 from plugin.models import Activity, Customer, Group, MembershipEvent
 from plugin.models._columns import utcnow
 from plugin.segments import refresh
+from plugin.segments.clock import ShopClock
 from plugin.services.groups import create_group
 
 from .conftest import booked, cancelled, done, local, members, utc
@@ -68,6 +69,49 @@ def test_refresh_writes_only_the_differences_and_records_them(salon, make_custom
     assert [tuple(row) for row in rows] == [
         ("ana", "entered", "condition", "refresh"), ("cid", "entered", "condition", "refresh"),
         ("bob", "entered", "condition", "refresh"), ("ana", "left", "condition", "refresh"),
+    ]
+
+
+def test_refresh_group_enters_and_removes_only_the_differences_narrowed_or_not(salon, make_customer, history):
+    # given visitors ana, cid and eve (members), and bob, dan and fay who never came; every one
+    # of them is also in the default group, whose memberships must not count as this group's
+    shop = salon.shop
+    ana, bob, cid, dan, eve, fay = (make_customer(shop, name) for name in ("ana", "bob", "cid", "dan", "eve", "fay"))
+    for customer in (ana, cid, eve):
+        history.add(shop, customer, [done(local(2026, 6, 1))])
+    group = visitors_group(shop)
+    assert members(shop, "visitors") == {"ana", "cid", "eve"}
+    # when ana's and eve's visits are cancelled, bob and fay come, and only ana to dan are refreshed
+    for customer in (ana, eve):
+        session().scalar(select(Activity).where(Activity.customer_id == customer.id)).status = "cancelled"
+    for customer in (bob, fay):
+        history.add(shop, customer, [done(local(2026, 6, 10))])
+    clock = ShopClock.at(NOW, shop.timezone)
+    narrowed = refresh.refresh_group(shop, group, clock, [ana.id, bob.id, cid.id, dan.id])
+    session().commit()
+    # then ana left and bob entered; cid stayed, dan stayed out, eve and fay were not touched
+    assert (narrowed.added, narrowed.removed) == (1, 1)
+    assert members(shop, "visitors") == {"bob", "cid", "eve"}
+    # and what is left to change is eve's exit and fay's entry, in customer-id order
+    statement = refresh.membership_changes(refresh.parse_condition(VISITED), shop.id, group.id, clock)
+    assert [tuple(row) for row in session().execute(statement)] == [(eve.id, False), (fay.id, True)]
+    # when the whole group is refreshed
+    full = refresh.refresh_group(shop, group, clock)
+    session().commit()
+    # then eve left and fay entered, each change recorded once, and nothing is left to change
+    assert (full.added, full.removed) == (1, 1)
+    assert members(shop, "visitors") == {"bob", "cid", "fay"}
+    assert session().execute(statement).all() == []
+    again = refresh.refresh_group(shop, group, clock)
+    assert (again.added, again.removed) == (0, 0)
+    rows = session().execute(
+        select(Customer.external_id, MembershipEvent.change)
+        .join(Customer, Customer.id == MembershipEvent.customer_id)
+        .where(MembershipEvent.group_id == group.id).order_by(MembershipEvent.id)
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        ("ana", "entered"), ("cid", "entered"), ("eve", "entered"),
+        ("bob", "entered"), ("ana", "left"), ("fay", "entered"), ("eve", "left"),
     ]
 
 
