@@ -42,11 +42,13 @@ COPY_BATCH = 20_000
 
 # -- command line -----------------------------------------------------------------------------
 
-def base_parser(description: str) -> argparse.ArgumentParser:
+def base_parser(description: str, *, database_url: str = DEFAULT_DATABASE_URL,
+                environment: str = "BENCH_DATABASE_URL") -> argparse.ArgumentParser:
+    """The options every bench script takes; ``$environment`` overrides the default database."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
-        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-        help="PostgreSQL URL (default: %(default)s, or $BENCH_DATABASE_URL)",
+        "--database-url", default=os.environ.get(environment, database_url),
+        help=f"PostgreSQL URL (default: %(default)s, or ${environment})",
     )
     parser.add_argument("--revision", default="head",
                         help="migrate the bench database to this Alembic revision first (default: %(default)s)")

@@ -40,8 +40,7 @@ TARGET_MS = 10.0
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = common.base_parser(__doc__.splitlines()[0])
-    parser.set_defaults(database_url=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser = common.base_parser(__doc__.splitlines()[0], database_url=DEFAULT_DATABASE_URL)
     parser.add_argument("--customers", type=int, default=2000, help="customers of the shop (default: %(default)s)")
     parser.add_argument("--activities", type=int, default=10, help="past activities per customer (default: %(default)s)")
     parser.add_argument("--calls", type=int, default=1000, help="timed refresh_customer calls (default: %(default)s)")

@@ -933,8 +933,8 @@ PRESET_KEYS = tuple(preset["key"] for preset in PRESETS)
 # -- main -----------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = common.base_parser(__doc__.splitlines()[0])
-    parser.set_defaults(database_url=os.environ.get("BENCH_SEGMENTS_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser = common.base_parser(__doc__.splitlines()[0], database_url=DEFAULT_DATABASE_URL,
+                                environment="BENCH_SEGMENTS_DATABASE_URL")
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--activities", type=int, default=10_000_000)
     parser.add_argument("--now", default=DEFAULT_NOW, help="the fixed now of the data and the refresh (default: %(default)s)")
