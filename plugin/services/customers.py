@@ -380,9 +380,11 @@ def _best_of_each_match(shop: Shop, q: str, group_id: int | None, sort: str, row
     One ``OR`` of all the ways sent the planner either down the sort's index, reading the whole
     shop for a rare name, or, fenced, to every match before sorting them: 28,000 rows for a
     common surname at 1M customers. Apart, a common surname reads the name index from that
-    surname on and stops after ``rows``; a rare one is a handful of index probes. By name, the
-    other ways are read together, fenced as before: a longer surname sits in one stretch of the
-    name index, which the planner would walk from the start.
+    surname on and stops after ``rows``; a rare one is a handful of index probes. Read together
+    and fenced, as before: by name, the other ways (a longer surname sits in one stretch of the
+    name index, which the planner would walk from its start); in a group, every way on the
+    other sorts (a common surname in a group of 1% is one customer in 3,600 along the spent
+    index: 172,000 rows read for a page, 495 ms against 52 ms fenced).
     """
     order = _order(sort)
 
@@ -392,16 +394,22 @@ def _best_of_each_match(shop: Shop, q: str, group_id: int | None, sort: str, row
 
     by_name, others = _match_branches(q)
     if sort.removeprefix("-") == "name":
-        ranked = [(narrowed(match), order) for match in by_name] + [_fenced(narrowed(or_(*others)), order)]
+        walked, fenced = by_name, others
+    elif group_id is None:
+        walked, fenced = [*by_name, *others], []
     else:
-        ranked = [(narrowed(match), order) for match in (*by_name, *others)]
+        walked, fenced = [], [*by_name, *others]
+    ranked = [(narrowed(match), order) for match in walked]
+    if fenced:
+        ranked.append(_fenced(narrowed(or_(*fenced)), order))
     tops = [select(top.order_by(*top_order).limit(rows).subquery().c.id) for top, top_order in ranked]
     return select(Customer).where(Customer.shop_id == shop.id, Customer.id.in_(union_all(*tops)))
 
 
-#: The group filter walks the sort's index expecting this many times the rows a page needs from
-#: the customers it reads, at the group's share of the shop (margin for a group the sort spreads unevenly).
-WALK_MARGIN = 3
+#: The group filter walks as far along the sort's index as should hold the members a page needs
+#: plus this many times their square root (the spread of a random sample's count), at the group's
+#: share of the shop.
+WALK_SPARE = 3
 
 
 def _group_page(shop: Shop, group_id: int, order: list, offset: int, per_page: int) -> list[Customer]:
@@ -416,10 +424,15 @@ def _group_page(shop: Shop, group_id: int, order: list, offset: int, per_page: i
     """
     members = session().scalar(select(Group.member_count).where(Group.id == group_id, Group.shop_id == shop.id)) or 0
     shoppers = session().scalar(select(CustomerCount.customers).where(CustomerCount.shop_id == shop.id)) or 0
-    reach = math.ceil(WALK_MARGIN * (offset + per_page + 1) * shoppers / members) if members else shoppers
-    # The walk reads ``reach`` customers, the other plan each member: walk while that is at most
-    # about twice as many rows, and while it stops short of the whole shop.
-    if reach < shoppers and reach <= 2 * members:
+    needed = offset + per_page + 1
+    reach = math.ceil((needed + WALK_SPARE * math.sqrt(needed)) * shoppers / members) if members else shoppers
+    # A walk reads ``reach`` customers, the other plan each member: walk while that is at most
+    # about twice as many rows and short of the whole shop; once more, four times as far, when
+    # the stretch held too few by chance. A group the sort puts late (regulars by spent,
+    # ascending) falls back after two short walks.
+    for reach in (reach, 4 * reach):
+        if reach >= shoppers or reach > 2 * members:
+            break
         walked = select(Customer).where(Customer.shop_id == shop.id).order_by(*order).limit(reach).subquery("walked")
         customer = aliased(Customer, walked)
         rows = _in_order(select(customer).where(_member_of(group_id, customer.id)),
