@@ -23,7 +23,7 @@ from plugin.models._columns import utcnow
 from plugin.segments.clock import ShopClock
 from plugin.segments.conditions import Condition
 from plugin.sql import dialect_name
-from plugin.services import customers, groups
+from plugin.services import customer_search, groups
 
 from . import admin_blueprint
 from .access import current_shop
@@ -150,7 +150,7 @@ def customers_list():
     }
     if listing.problem:
         return render_template("customer_groups/customers/list.html", **context), 422
-    context["rows"], more = customers.search_customers(
+    context["rows"], more = customer_search.search_customers(
         shop, q=listing.q, group_id=listing.group.id if listing.group else None, condition=listing.parsed,
         sort=listing.sort, page=page, per_page=per_page,
     )
@@ -245,7 +245,7 @@ class Listing:
 
     def count(self, shop: Shop, *, at_most: int | None) -> int:
         """How many customers are listed, counted up to ``at_most + 1`` (all of them when None)."""
-        listed = customers.filtered_customers(
+        listed = customer_search.filtered_customers(
             shop, q=self.q, group_id=self.group.id if self.group else None, condition=self.parsed,
         )
         if at_most is None:

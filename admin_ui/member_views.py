@@ -10,7 +10,7 @@ from plugin.db import session
 from plugin.errors import BadRequest, Conflict, NotFound
 from plugin.models import Customer, Group, Shop
 from plugin.schemas import CustomerSearchArgs, MemberPageArgs
-from plugin.services import customers, groups, members
+from plugin.services import customer_search, customers, groups, members
 
 from . import admin_blueprint
 from .access import current_admin, current_shop
@@ -96,7 +96,7 @@ def _search(shop: Shop, group: Group) -> dict[str, Any]:
     query = args["q"].strip()
     if not query:
         return {"q": "", "results": [], "more_results": False}
-    rows, more = customers.search_customers(shop, q=query, page=args["page"], per_page=SEARCH_PAGE_SIZE)
+    rows, more = customer_search.search_customers(shop, q=query, page=args["page"], per_page=SEARCH_PAGE_SIZE)
     return {
         "q": query, "search_page": args["page"], "more_results": more,
         "results": [(customer, members.membership_of(group, customer) is not None) for customer in rows],

@@ -13,7 +13,7 @@ from wtforms import (
 from plugin.errors import CustomerGroupsError
 from plugin.models import Shop
 from plugin.models.group import GUESTS_KEY
-from plugin.services import checkout, customers, groups
+from plugin.services import checkout, customer_search, customers, groups
 
 from . import admin_blueprint
 from .access import current_shop
@@ -153,7 +153,7 @@ def rules_simulate():
         return _page(shop, form, context)
     if request.form.get("action") == "search":
         query = (form.customer_q.data or "").strip()
-        context["results"] = customers.search_customers(shop, q=query, per_page=SEARCH_RESULTS)[0] if query else []
+        context["results"] = customer_search.search_customers(shop, q=query, per_page=SEARCH_RESULTS)[0] if query else []
         return _page(shop, form, context)
     cart, rule_documents = form.cart_document(shop), form.rule_documents()
     if cart is None or form.has_problems:

@@ -12,11 +12,11 @@ from sqlalchemy import event
 from plugin.db import session
 from plugin.models import Customer
 from plugin.models._columns import utcnow
-from plugin.services import customers, groups, members
+from plugin.services import customer_search, customers, groups, members
 
 LAST_NAMES = ("Popescu", "popescu", "Popa", "Popescu-Ionescu", "Ionescu", "Ana", "Pop")
 FIRST_NAMES = ("Ana", "ana", "Anabela", "Maria", "Ion")
-SORTS = [sort for name in customers.SORTS for sort in (name, f"-{name}")]
+SORTS = [sort for name in customer_search.SORTS for sort in (name, f"-{name}")]
 PER_PAGE = 10
 
 
@@ -32,7 +32,7 @@ def crowd(shop, make_group):
     } for number in range(300)]
     customers.register_customers(shop.shop, events)
     now = utcnow()
-    crowd = list(session().scalars(customers.filtered_customers(shop.shop)))
+    crowd = list(session().scalars(customer_search.filtered_customers(shop.shop)))
     for customer in crowd:
         customer.visits = rng.choice((0, 1, 3))
         customer.spent_milli = rng.choice((0, 1000, 2500)) * customer.visits
@@ -54,7 +54,7 @@ def crowd(shop, make_group):
 
 def expected_page(shop, sort: str, page: int, *, q: str = "", group_id: int | None = None):
     """The page and the more flag, from the group's rows matched and sorted in Python."""
-    rows = [c for c in session().scalars(customers.filtered_customers(shop, group_id=group_id)) if matches(c, q)]
+    rows = [c for c in session().scalars(customer_search.filtered_customers(shop, group_id=group_id)) if matches(c, q)]
     name, descending = sort.removeprefix("-"), sort.startswith("-")
     keys = {
         "registered": lambda c: (c.id,),
@@ -90,7 +90,7 @@ def matches(customer: Customer, q: str) -> bool:
 
 
 def listed_page(shop, sort: str, page: int, **filters):
-    rows, more = customers.search_customers(shop, sort=sort, page=page, per_page=PER_PAGE, **filters)
+    rows, more = customer_search.search_customers(shop, sort=sort, page=page, per_page=PER_PAGE, **filters)
     return [c.external_id for c in rows], more
 
 

@@ -5,7 +5,7 @@ import json
 
 from ..errors import ValidationFailed
 from ..schemas import CustomerPageSchema, CustomerSearchArgs
-from ..services import customers, groups
+from ..services import customer_search, groups
 from . import api_blueprint
 from .auth import current_shop
 from .rest import arguments, response
@@ -18,7 +18,7 @@ def search_customers(args):
     shop = current_shop()
     group_id = groups.get_group(shop, args["group"]).id if args.get("group") else None
     condition = _condition(args["condition"]) if args.get("condition") else None
-    rows, more = customers.search_customers(
+    rows, more = customer_search.search_customers(
         shop, q=args["q"], group_id=group_id, condition=condition, sort=args["sort"],
         page=args["page"], per_page=args["per_page"],
     )
