@@ -3,6 +3,7 @@ path that adds or removes customers, exact on both databases and under concurren
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +12,8 @@ from examples.demo_shop import create_app
 from plugin import migrate
 from plugin.db import session
 from plugin.imports import ImportFailed, import_customers
-from plugin.models import Customer
-from plugin.services import groups
+from plugin.models import Customer, Shop
+from plugin.services import customers, groups, members
 
 from .test_imports import csv_text
 from .test_migrations import empty_database_url  # noqa: F401  (a fixture)
@@ -115,3 +116,53 @@ def test_the_migration_counts_the_customers_already_there(empty_database_url):  
             counts = dict(connection.execute(sa.text("SELECT shop_id, customers FROM cg_customer_counts")).all())
         engine.dispose()
     assert counts == {1: 3, 2: 1}
+
+
+def _import_two(shop) -> None:
+    import_customers(shop, csv_text(["external_id"], ["i1"], ["i2"]))
+
+
+def _register_two(shop) -> None:
+    customers.register_customers(shop, [{"external_id": "i1"}, {"external_id": "i2"}])
+    session().commit()
+
+
+@pytest.mark.parametrize("add_two", [_import_two, _register_two], ids=["import", "batch registration"])
+def test_a_writer_adding_customers_locks_the_default_group_before_the_count(app, shop, make_customer, add_two):
+    # given: a registration's statement holding the default group's row (it updates member_count
+    # before its triggers take the shop's count)
+    if session().get_bind().dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    make_customer(shop.shop, "c0")
+    session().commit()
+    shop_id, group_id = shop.shop.id, members.default_group(shop.shop).id
+    engine = app.extensions["sqlalchemy"].engine
+    outcome: list = []
+
+    def write() -> None:
+        with app.app_context():
+            try:
+                add_two(session().get(Shop, shop_id))
+                outcome.append("done")
+            except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+                outcome.append(error)
+
+    with engine.connect() as registration:
+        registration.execute(sa.text("UPDATE cg_groups SET member_count = member_count WHERE id = :id"), {"id": group_id})
+        writer = threading.Thread(target=write)
+        writer.start()
+        _wait_for_a_blocked_lock(registration)
+        # when: the registration's triggers take the count
+        registration.execute(sa.text("SELECT customers FROM cg_customer_counts WHERE shop_id = :id FOR UPDATE NOWAIT"),
+                             {"id": shop_id})
+        registration.commit()
+    writer.join(timeout=30)
+    # then: the writer waited for the group without holding the count, and finished after it
+    assert outcome == ["done"] and _count(shop.shop) == 3
+
+
+def _wait_for_a_blocked_lock(connection, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not connection.scalar(sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+        assert time.monotonic() < deadline, "the writer never waited for the group's row"
+        time.sleep(0.02)

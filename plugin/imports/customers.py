@@ -10,7 +10,7 @@ from ..db import session
 from ..models import Customer, CustomerTag, Group, Membership, MembershipEvent, Shop
 from ..models._columns import UtcDateTime
 from ..services.customers import CUSTOMER_COLUMNS
-from ..services.members import add_members, default_group
+from ..services.members import add_members, default_group, hold_group
 from ..signals import membership_changed
 from ..sql import dialect_name, insert_ignoring_duplicates
 from . import staging
@@ -85,6 +85,7 @@ class CustomerChunks:
 
     def merge(self, records: int) -> tuple[int, int]:
         """Store the staged customers (``records`` of them); returns (created, updated)."""
+        hold_group(self.default_group)  # before the count and the tallies, as registrations
         updated = self._update_known()
         created = self._insert_new()
         if self.with_tags:

@@ -19,7 +19,7 @@ from ..models._columns import UtcDateTime, utcnow
 from ..money import milli_text
 from ..signals import membership_changed
 from ..sql import insert_ignoring_duplicates
-from .members import add_members, default_group
+from .members import add_members, default_group, hold_group
 
 CUSTOMER_COLUMNS = (
     "first_name", "last_name", "email", "phone", "gender", "birthday", "city", "card_number",
@@ -106,11 +106,13 @@ def _insert_then_join(shop: Shop, events: list[dict[str, Any]], actor: str) -> d
     """Insert each ``external_id``'s first event unless the customer exists, then add the new
     ones to the default group; the ids inserted, by external id."""
     inserted: dict[str, int] = {}
+    group = default_group(shop)
+    hold_group(group)  # before the inserts take the shop's customer count
     statement = insert_ignoring_duplicates(Customer.__table__).returning(Customer.external_id, Customer.id)
     for rows in _first_events_by_columns(shop, events):
         inserted.update(session().execute(statement, rows).all())
     if inserted:
-        add_members(shop, default_group(shop), list(inserted.values()), source="default", actor=actor)
+        add_members(shop, group, list(inserted.values()), source="default", actor=actor)
     return inserted
 
 

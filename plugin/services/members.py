@@ -25,6 +25,18 @@ def default_group(shop: Shop) -> Group:
     return session().scalar(select(Group).where(Group.shop_id == shop.id, Group.is_default))
 
 
+def hold_group(group: Group) -> None:
+    """Lock the group's row until the transaction ends.
+
+    Writers adding customers to the default group take their locks in one order: this row, then
+    the shop's customer count, then the group's tallies, as a registration's single statement
+    does (it updates ``member_count`` before its triggers fire). A writer taking the count first
+    could deadlock with a registration, and PostgreSQL would abort one of them. The lock is an
+    UPDATE's (``FOR NO KEY UPDATE``): memberships referencing the group are not held up.
+    """
+    session().execute(select(Group.id).where(Group.id == group.id).with_for_update(key_share=True))
+
+
 def add_members(shop: Shop, group: Group, customer_ids: Iterable[int], *, source: str, actor: str = "") -> list[int]:
     """Add customers to a group; returns the ids that were not members yet."""
     if group.builtin:
