@@ -107,7 +107,11 @@ def _insert_then_join(shop: Shop, events: list[dict[str, Any]], actor: str) -> d
     ones to the default group; the ids inserted, by external id."""
     inserted: dict[str, int] = {}
     group = default_group(shop)
-    hold_group(group)  # before the inserts take the shop's customer count
+    external_ids = {fields["external_id"] for fields in events}
+    if len(_known_ids(shop, external_ids)) < len(external_ids):
+        # Before the inserts take the shop's customer count; a batch of known customers inserts
+        # nothing and waits for no one (an import holds this row until it commits).
+        hold_group(group)
     statement = insert_ignoring_duplicates(Customer.__table__).returning(Customer.external_id, Customer.id)
     for rows in _first_events_by_columns(shop, events):
         inserted.update(session().execute(statement, rows).all())
