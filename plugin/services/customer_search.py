@@ -11,13 +11,14 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
 from ..db import session
-from ..models import Customer, CustomerCount, Group, Membership, Shop
+from ..models import Customer, Group, Membership, Shop
 from ..models.customer import FULL_NAME
 from ..models._columns import utcnow
 from ..segments.clock import ShopClock
 from ..segments.compiler import customer_filter
 from ..segments.conditions import Condition
 from ..sql import dialect_name
+from .groups import customer_count
 
 
 #: Sort orders of the Customers page; a leading ``-`` is descending. Ties go by id.
@@ -140,7 +141,7 @@ def _group_page(shop: Shop, group_id: int, order: list, offset: int, per_page: i
     page exactly when there are enough of them.
     """
     members = session().scalar(select(Group.member_count).where(Group.id == group_id, Group.shop_id == shop.id)) or 0
-    shoppers = session().scalar(select(CustomerCount.customers).where(CustomerCount.shop_id == shop.id)) or 0
+    shoppers = customer_count(shop)
     needed = offset + per_page + 1
     reach = math.ceil((needed + WALK_SPARE * math.sqrt(needed)) * shoppers / members) if members else shoppers
     # A walk reads ``reach`` customers, the other plan each member: walk while that is at most

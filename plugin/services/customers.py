@@ -86,7 +86,8 @@ def register_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str =
     the known customers. Events for the same ``external_id`` apply in order, as if sent one by
     one (the first may register, the others update).
     """
-    inserted = _insert_then_join(shop, events, actor)
+    known = _known_ids(shop, {fields["external_id"] for fields in events})
+    inserted = _insert_then_join(shop, [fields for fields in events if fields["external_id"] not in known], actor)
     registered, updates = set(), []
     created = []
     for fields in events:
@@ -97,21 +98,23 @@ def register_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str =
         else:
             updates.append(fields)
     _update_known(shop, updates)
-    ids = {**_known_ids(shop, {fields["external_id"] for fields in updates} - registered), **inserted}
+    ids = {**known, **inserted}
+    missing = {fields["external_id"] for fields in updates} - ids.keys()
+    if missing:  # registered meanwhile by another request, whose row our insert skipped
+        ids.update(_known_ids(shop, missing))
     _replace_tags(shop, {ids[fields["external_id"]]: fields["tags"] for fields in events if "tags" in fields})
     return [(ids[fields["external_id"]], registers) for fields, registers in zip(events, created)]
 
 
 def _insert_then_join(shop: Shop, events: list[dict[str, Any]], actor: str) -> dict[str, int]:
-    """Insert each ``external_id``'s first event unless the customer exists, then add the new
-    ones to the default group; the ids inserted, by external id."""
+    """Insert each ``external_id``'s first event unless the customer exists (the events of
+    customers not known a moment ago), then add the new ones to the default group; the ids
+    inserted, by external id."""
     inserted: dict[str, int] = {}
+    if not events:  # a batch of known customers inserts nothing and waits for no one
+        return inserted
     group = default_group(shop)
-    external_ids = {fields["external_id"] for fields in events}
-    if len(_known_ids(shop, external_ids)) < len(external_ids):
-        # Before the inserts take the shop's customer count; a batch of known customers inserts
-        # nothing and waits for no one (an import holds this row until it commits).
-        hold_group(group)
+    hold_group(group)  # before the inserts take the shop's customer count (an import holds it until it commits)
     statement = insert_ignoring_duplicates(Customer.__table__).returning(Customer.external_id, Customer.id)
     for rows in _first_events_by_columns(shop, events):
         inserted.update(session().execute(statement, rows).all())
