@@ -26,7 +26,7 @@ class RegistrationBatchSchema(Schema):
 
 
 @api_blueprint.post("/events/customers")
-@response(RegistrationSchema(), status=200, description="200 for an update, 201 for a registration")
+@response(RegistrationSchema(), status=200, also=(201,), description="200 for an update, 201 for a registration")
 @arguments(CustomerInSchema())
 def customer_event(fields):
     registration = store_customer(current_shop().id, fields, actor="api")
@@ -34,7 +34,7 @@ def customer_event(fields):
 
 
 @api_blueprint.post("/events/customers/batch")
-@response(RegistrationBatchSchema(), status=200,
+@response(RegistrationBatchSchema(), status=200, also=(201,),
           description="201 when the batch registered anyone, else 200; all events are stored or none")
 @arguments(CustomerBatchInSchema())
 def customer_events(body):
@@ -43,7 +43,7 @@ def customer_events(body):
 
 
 @api_blueprint.post("/events/activities")
-@response(ActivityRecordedSchema(), status=200, description="200 for an update, 201 for a new activity")
+@response(ActivityRecordedSchema(), status=200, also=(201,), description="200 for an update, 201 for a new activity")
 @arguments(ActivityInSchema())
 def activity_event(fields):
     recorded = store_activity(current_shop().id, fields)

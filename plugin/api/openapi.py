@@ -50,9 +50,10 @@ def _operation(rule, view) -> dict:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
         else:
             operation["parameters"].append({"in": "query", "schema": schema})
-    schema, status, description = view.apidoc["response"]
+    schema, statuses, description = view.apidoc["response"]
     operation["responses"] = {
-        str(status): {"description": description or "OK", "content": {"application/json": {"schema": schema}}},
+        **{str(status): {"description": description or "OK", "content": {"application/json": {"schema": schema}}}
+           for status in statuses},
         "default": {"description": "An error", "content": {"application/json": {"schema": "Error"}}},
     }
     return operation

@@ -36,9 +36,15 @@ class Parser(FlaskParser):
 parser = Parser()
 
 
+#: marshmallow's name for a problem with the input as a whole (a JSON array where an object
+#: belongs); the API names it as the raw-body routes do.
+_WHOLE_INPUT = "_schema"
+
+
 @parser.error_handler
 def _invalid_input(error, req, schema, *, error_status_code, error_headers):
-    messages = {field: problem for by_location in error.messages.values() for field, problem in by_location.items()}
+    messages = {"body" if field == _WHOLE_INPUT else field: problem
+                for by_location in error.messages.values() for field, problem in by_location.items()}
     summary = "; ".join(f"{field}: {_first(problem)}" for field, problem in messages.items())
     raise ValidationFailed(f"Invalid input: {summary}", fields=messages)
 
@@ -75,8 +81,12 @@ def _raw_json_object(view: Callable) -> Callable:
     return json_object_view
 
 
-def response(schema: Schema, *, status: int = 200, description: str = "") -> Callable:
-    """Serialise the view's return value (or ``(value, status)``) and commit the transaction."""
+def response(schema: Schema, *, status: int = 200, also: tuple[int, ...] = (), description: str = "") -> Callable:
+    """Serialise the view's return value (or ``(value, status)``) and commit the transaction.
+
+    ``also``: the other success statuses the view returns (an event's 201 beside its 200), so
+    that OpenAPI documents every answer with its schema rather than only as an error.
+    """
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def serialising_view(*args, **kwargs):
@@ -87,6 +97,6 @@ def response(schema: Schema, *, status: int = 200, description: str = "") -> Cal
             body = schema.dump(value)
             session().commit()
             return body, code
-        serialising_view.__dict__.setdefault("apidoc", {})["response"] = (schema, status, description)
+        serialising_view.__dict__.setdefault("apidoc", {})["response"] = (schema, (status, *also), description)
         return serialising_view
     return decorator

@@ -154,9 +154,10 @@ def _parse_rules(documents: Sequence[Mapping[str, Any]]) -> engine.Ruleset:
 
 
 def _customer_id(value: Any) -> str | None:
+    """The shopper's external id; an empty one, like any the plugin has never seen, is a guest's."""
     if value is None:
         return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed.on("customer_id", "must be the customer's external id, a non-empty string")
+    if not isinstance(value, str):
+        raise ValidationFailed.on("customer_id", "must be the customer's external id, a string")
     return value
 

@@ -75,7 +75,7 @@ def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
     if make_default and not group.is_default:
         make_default_group(shop, group)
     session().flush()
-    if "condition" in changes:
+    if "condition" in changes and group.kind == "dynamic":
         refresh_group(shop, group, ShopClock.at(utcnow(), shop.timezone))
     return group
 

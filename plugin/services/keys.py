@@ -15,6 +15,8 @@ from ..models import Group, Shop
 #: Words the admin pages and the API use as paths beside group keys (``/groups/preview``,
 #: ``/admin/crm/groups/new``): never a group's key.
 RESERVED_GROUP_KEYS = frozenset({"new", "rules", "static", "customers", "imports", "exports", "preview", "segments"})
+#: Words the API uses as paths beside rule ids (``GET /rules/export``): never a rule's id.
+RESERVED_RULE_IDS = frozenset({"export", "import", "simulate"})
 
 
 def slugify(name: str, *, max_length: int = 56) -> str:

@@ -11,7 +11,7 @@ from ..db import session
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import PricingRule, Shop
 from ..models.shop import new_revision
-from .keys import group_keys, slugify, unused_key
+from .keys import RESERVED_RULE_IDS, group_keys, slugify, unused_key
 
 
 def list_rules(shop: Shop) -> list[PricingRule]:
@@ -31,8 +31,8 @@ def create_rule(shop: Shop, document: Mapping[str, Any]) -> PricingRule:
     """Store a new rule; without an ``id`` it gets one made from its name."""
     if "id" not in document and isinstance(document.get("name"), str):
         taken = set(session().scalars(select(PricingRule.rule_id).where(PricingRule.shop_id == shop.id)))
-        document = {**document, "id": unused_key(slugify(document["name"]), taken)}
-    definition = _valid_definition(shop, document)
+        document = {**document, "id": unused_key(slugify(document["name"]), taken | RESERVED_RULE_IDS)}
+    definition = _valid_new_definition(shop, document)
     if session().scalar(select(PricingRule.id).where(
         PricingRule.shop_id == shop.id, PricingRule.rule_id == definition["id"]
     )) is not None:
@@ -63,7 +63,7 @@ def import_rules(shop: Shop, documents: list[Mapping[str, Any]], *, replace: boo
     definitions = []
     for index, document in enumerate(documents):
         try:
-            definitions.append(_valid_definition(shop, document))
+            definitions.append(_valid_new_definition(shop, document))
         except ValidationFailed as error:
             raise ValidationFailed(
                 f"rules[{index}]: {error.description}",
@@ -132,6 +132,14 @@ def _valid_definition(shop: Shop, document: Mapping[str, Any]) -> dict[str, Any]
     if unknown and rule.enabled:
         raise ValidationFailed.on("groups", f"no such group in this shop: {', '.join(unknown)}")
     return engine.rule_to_json(rule)
+
+
+def _valid_new_definition(shop: Shop, document: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule about to be stored under its id: one the API's own paths do not shadow."""
+    definition = _valid_definition(shop, document)
+    if definition["id"] in RESERVED_RULE_IDS:
+        raise ValidationFailed.on("id", f"{definition['id']!r} is a word the API uses as a path; choose another id")
+    return definition
 
 
 def _rules_changed(shop: Shop) -> None:
