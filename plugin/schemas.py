@@ -1,14 +1,28 @@
 """Marshmallow schemas: the one definition of valid input, used by the API, the admin forms and OpenAPI."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from .db import session
 from .models.activity import CHANNELS, KINDS, STATUSES
 from .models.customer import GENDERS, Customer
+from .segments.clock import NOW_YEARS
 
 COLOUR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="must be a colour written #RRGGBB")
 KEY = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="use lower-case letters, digits and single dashes")
+#: An event's time: one the segments can reach from a ``now`` they evaluate at (and one that
+#: stays inside the calendar once moved to UTC, which a 9999-12-31 with an offset does not).
+EVENT_TIME = validate.Range(
+    min=datetime(NOW_YEARS[0], 1, 1, tzinfo=timezone.utc),
+    max=datetime(NOW_YEARS[1], 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    error=f"must be between the years {NOW_YEARS[0]} and {NOW_YEARS[1]}",
+)
+#: The largest integer both databases compare with their ids and offsets without overflowing.
+DATABASE_INTEGER = 2**63 - 1
+#: The most customers one page of a search holds.
+MAX_PER_PAGE = 500
 
 
 class Stripped(fields.String):
@@ -78,7 +92,7 @@ class CustomerInSchema(Schema):
     birthday = fields.Date(allow_none=True)
     city = fields.String(validate=validate.Length(max=128))
     card_number = fields.String(validate=validate.Length(max=64))
-    registered_at = fields.AwareDateTime()
+    registered_at = fields.AwareDateTime(validate=EVENT_TIME)
     email_opt_in = fields.Boolean()
     sms_opt_in = fields.Boolean()
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=100))
@@ -94,7 +108,7 @@ class ActivityInSchema(Schema):
     customer_external_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
     kind = fields.String(load_default="order", validate=validate.OneOf(KINDS))
     status = fields.String(load_default="completed", validate=validate.OneOf(STATUSES))
-    occurred_at = fields.AwareDateTime(load_default=None, metadata={
+    occurred_at = fields.AwareDateTime(load_default=None, validate=EVENT_TIME, metadata={
         "description": "start time, ISO 8601 with offset; when it is recorded if left out (SPEC §5: only the ids are required)"})
     amount = fields.String(load_default="0", validate=AMOUNT)
     currency = fields.String(validate=validate.Length(equal=3), metadata={"description": "the shop's currency"})
@@ -230,7 +244,7 @@ class WhyArgs(Schema):
 
 
 class MemberPageArgs(Schema):
-    after = fields.Integer(validate=validate.Range(min=0))
+    after = fields.Integer(validate=validate.Range(min=0, max=DATABASE_INTEGER))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -241,8 +255,8 @@ class CustomerSearchArgs(Schema):
     sort = fields.String(load_default="registered", validate=validate.OneOf(
         [f"{sign}{name}" for name in ("registered", "name", "spent", "visits", "last_visit") for sign in ("", "-")]
     ))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=DATABASE_INTEGER // MAX_PER_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class CustomerPageSchema(Schema):

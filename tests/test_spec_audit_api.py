@@ -68,3 +68,25 @@ def test_a_rule_named_like_a_path_gets_another_id_and_can_be_read(vip_shop):
     created = vip_shop.post("/rules", json={**body, "name": "Export"})
     assert created.status_code == 201 and created.json["id"] == "export-2"
     assert vip_shop.get("/rules/export-2").json["name"] == "Export"
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/events/customers", {"external_id": "ana", "registered_at": "0001-01-01T00:00:00+01:00"}, "registered_at"),
+    ("/events/activities", {"external_id": "o1", "customer_external_id": "ana",
+                            "occurred_at": "9999-12-31T23:59:59-12:00"}, "occurred_at"),
+])
+def test_an_event_time_outside_the_calendar_in_utc_is_a_422_not_a_500(shop, make_customer, path, body, field):
+    make_customer(shop.shop, "ana")
+    response = shop.post(path, json=body)
+    assert response.status_code == 422, response.json
+    assert list(response.json["error"]["fields"]) == [field]
+
+
+@pytest.mark.parametrize("path, field", [
+    ("/customers?page=100000000000000000000", "page"),
+    ("/groups/standard/members?after=100000000000000000000", "after"),
+])
+def test_a_page_past_any_database_integer_is_a_422_not_a_500(shop, path, field):
+    response = shop.get(path)
+    assert response.status_code == 422, response.json
+    assert list(response.json["error"]["fields"]) == [field]
