@@ -1,6 +1,9 @@
 """SPEC §1 and §4 read to the letter: answers the audit of the HTTP API found wrong, and how they read now."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from .test_checkout_api import CART, VIP_SHOES, evaluate, vip_shop  # noqa: F401  (fixture)
@@ -90,3 +93,24 @@ def test_a_page_past_any_database_integer_is_a_422_not_a_500(shop, path, field):
     response = shop.get(path)
     assert response.status_code == 422, response.json
     assert list(response.json["error"]["fields"]) == [field]
+
+
+def test_groups_created_as_the_default_at_the_same_moment_queue_up_and_leave_one_default(app, shop):
+    # given: SPEC §1 "Making another group the default is one atomic switch"; a new group's row
+    # holds a share lock on its shop, so a switch that then locked the shop for update deadlocked
+    names = [f"Group {number}" for number in range(8)]
+    start = threading.Barrier(len(names))
+
+    def create(name: str) -> int:
+        client = app.test_client()
+        start.wait()
+        return client.post("/api/customer-groups/v1/groups", json={"name": name, "is_default": True},
+                           headers=shop.headers).status_code
+
+    # when
+    with ThreadPoolExecutor(len(names)) as pool:
+        statuses = set(pool.map(create, names))
+    # then
+    assert statuses == {201}
+    defaults = [group["key"] for group in shop.get("/groups").json["items"] if group["is_default"]]
+    assert len(defaults) == 1

@@ -81,10 +81,15 @@ def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
 
 
 def make_default_group(shop: Shop, group: Group) -> None:
-    """One atomic switch: the shop row is locked so concurrent switches queue up, not collide."""
+    """One atomic switch: the shop row is locked so concurrent switches queue up, not collide.
+
+    The lock is an UPDATE's (``FOR NO KEY UPDATE``), not ``FOR UPDATE``: a group just inserted
+    holds a share lock on its shop (the foreign key), which ``FOR UPDATE`` would wait for, so two
+    groups created as the default at once deadlocked.
+    """
     if group.builtin or group.kind != "static":
         raise ValidationFailed.on("is_default", "only a static group can be the default group")
-    session().execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
+    session().execute(select(Shop.id).where(Shop.id == shop.id).with_for_update(key_share=True))
     session().execute(
         update(Group).where(Group.shop_id == shop.id, Group.is_default, Group.id != group.id)
         .values(is_default=False)
