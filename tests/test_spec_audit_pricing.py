@@ -519,6 +519,19 @@ CASES = [
          [gift("g2", {"min_subtotal": "1.00"}), gift("g1", {"min_subtotal": "1.00"})], cart(item("l1", "p1", "10.00")),
          [Out("l1", 1, "10.00", "10.00", "10.00", "0.00", "10.00")],
          ("10.00", "0.00", "0.00", "10.00"), ["g1", "g2"], [("g1", 1, "0.00", "g1"), ("g1", 1, "0.00", "g2")]),
+    Case("every_stage_building_on_the_one_before",
+         [inc("i1", "10", categories=("hats",)),
+          bundle("b1", [part(1, products=("p1",)), part(2, categories=("socks",))], "55.00", priority=1),
+          pct("d1", "10", priority=2, combinable=True), off("d2", "1.00", priority=3, combinable=True),
+          pct("d3", "15", priority=4, categories=("shoes", "hats")), order_off("o1", "10.00", priority=5),
+          gift("g1", {"products": [], "categories": ["socks"], "min_quantity": 3}, repeat=True, priority=6)],
+         cart(item("l1", "p1", "50.00", 2, ("shoes",)), item("l2", "s1", "5.00", 3, ("socks",)),
+              item("l3", "h1", "20.00", 1, ("hats",))),
+         [Out("l1", 2, "50.00", "50.00", "100.00", "18.24", "81.76", (("b1", "-4.17"), ("d3", "-7.50"), ("o1", "-6.57"))),
+          Out("l2", 3, "5.00", "5.00", "15.00", "2.87", "12.13",
+              (("b1", "-0.83"), ("d1", "-0.50"), ("d2", "-1.00"), ("o1", "-0.54"))),
+          Out("l3", 1, "20.00", "22.00", "20.00", "6.19", "15.81", (("i1", "2.00"), ("d3", "-3.30"), ("o1", "-2.89")))],
+         ("135.00", "2.00", "27.30", "109.70"), ["i1", "b1", "d1", "d2", "d3", "o1", "g1"], [("g1", 1, "0.00", "g1")]),
 ]
 
 
@@ -553,7 +566,7 @@ def run_cli(tmp_path: Path, rules_data: Any, cart_data: Any) -> subprocess.Compl
 
 
 CLI_CASES = [case for case in CASES if case.name in {
-    "the_spec_example", "bundle_fixed_price_spread_by_unit_price_and_leftovers_discounted", "each_line_chooses_its_own_option",
+    "the_spec_example", "every_stage_building_on_the_one_before", "bundle_fixed_price_spread_by_unit_price_and_leftovers_discounted", "each_line_chooses_its_own_option",
     "order_fixed_spread_over_amounts_left_after_line_discounts", "jpy_has_no_decimals",
     "gift_min_subtotal_repeat_over_the_whole_cart", "kwd_has_three_decimals"}]
 
