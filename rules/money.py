@@ -17,6 +17,7 @@ __all__ = [
     "allocate_minor",
     "format_minor",
     "minor_digits",
+    "minor_fraction",
     "minor_formatter",
     "to_minor",
 ]
@@ -45,6 +46,13 @@ def minor_digits(currency: str) -> int:
 def to_minor(amount: Decimal, currency: str) -> int:
     """The amount in whole minor units, rounded half-up (cached: rule amounts repeat a lot)."""
     return int(amount.scaleb(minor_digits(currency)).to_integral_value(ROUND_HALF_UP))
+
+
+@lru_cache(maxsize=4096)
+def minor_fraction(amount: Decimal, currency: str) -> tuple[int, int]:
+    """The amount in minor units, unrounded, as (numerator, denominator): ``"99.5"`` JPY is
+    (199, 2). For amounts that must not be rounded, such as a threshold finer than the currency."""
+    return amount.scaleb(minor_digits(currency)).as_integer_ratio()
 
 
 def format_minor(units: int, currency: str) -> str:

@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from .errors import ValidationError
 from .model import Component, Rule, Trigger
-from .money import minor_digits, to_minor
+from .money import minor_fraction, to_minor
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
@@ -108,9 +108,7 @@ class CompiledRule:
         fraction = self.minor_fractions.get(currency)
         if fraction is None:
             assert self.rule.value is not None
-            fraction = self.minor_fractions[currency] = self.rule.value.amount.scaleb(
-                minor_digits(currency)
-            ).as_integer_ratio()
+            fraction = self.minor_fractions[currency] = minor_fraction(self.rule.value.amount, currency)
         return fraction
 
 

@@ -136,6 +136,8 @@ def ten_percent(rule_id: str = "r1", **fields: Any) -> dict[str, Any]:
 FIFTY = item("l1", "p1", "50.00")
 FIVE_OFF_FIFTY = dict(lines=[Out("l1", 1, "50.00", "50.00", "50.00", "5.00", "45.00", (("r1", "-5.00"),))],
                       totals=("50.00", "0.00", "5.00", "45.00"), applied=["r1"])
+FIVE_OFF_FIFTY_BY_D = dict(lines=[Out("l1", 1, "50.00", "50.00", "50.00", "5.00", "45.00", (("d", "-5.00"),))],
+                           totals=("50.00", "0.00", "5.00", "45.00"), applied=["d"])
 NOTHING_OFF_FIFTY = dict(lines=[Out("l1", 1, "50.00", "50.00", "50.00", "0.00", "50.00")],
                          totals=("50.00", "0.00", "0.00", "50.00"), applied=[])
 
@@ -519,6 +521,19 @@ CASES = [
          [gift("g2", {"min_subtotal": "1.00"}), gift("g1", {"min_subtotal": "1.00"})], cart(item("l1", "p1", "10.00")),
          [Out("l1", 1, "10.00", "10.00", "10.00", "0.00", "10.00")],
          ("10.00", "0.00", "0.00", "10.00"), ["g1", "g2"], [("g1", 1, "0.00", "g1"), ("g1", 1, "0.00", "g2")]),
+    # thresholds finer than the currency are compared exactly, not rounded first
+    Case("a_subtotal_just_below_a_finer_min_subtotal_misses_it",
+         [pct("d", "10", min_subtotal="49.994")], cart(item("l1", "p1", "49.99")),
+         [Out("l1", 1, "49.99", "49.99", "49.99", "0.00", "49.99")], ("49.99", "0.00", "0.00", "49.99"), []),
+    Case("a_subtotal_above_a_finer_min_subtotal_reaches_it",
+         [pct("d", "10", min_subtotal="49.994")], cart(FIFTY), **FIVE_OFF_FIFTY_BY_D),
+    Case("a_gift_trigger_finer_than_the_currency_is_not_rounded_down",
+         [gift("g", {"min_subtotal": "49.994"})], cart(item("l1", "p1", "49.99")),
+         [Out("l1", 1, "49.99", "49.99", "49.99", "0.00", "49.99")], ("49.99", "0.00", "0.00", "49.99"), []),
+    Case("a_repeated_gift_counts_whole_multiples_of_the_exact_trigger",
+         [gift("g", {"min_subtotal": "25.004"}, repeat=True)], cart(item("l1", "p1", "100.00")),
+         [Out("l1", 1, "100.00", "100.00", "100.00", "0.00", "100.00")], ("100.00", "0.00", "0.00", "100.00"),
+         ["g"], [("g1", 3, "0.00", "g")]),
     Case("every_stage_building_on_the_one_before",
          [inc("i1", "10", categories=("hats",)),
           bundle("b1", [part(1, products=("p1",)), part(2, categories=("socks",))], "55.00", priority=1),

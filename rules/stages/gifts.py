@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..ruleset import CompiledRule
-from .state import PricingState
+from .state import PricingState, least_reaching
 
 
 def apply_gifts(state: PricingState, rules: Iterable[CompiledRule]) -> None:
@@ -44,12 +44,12 @@ def _gift_quantity(state: PricingState, rule: CompiledRule) -> int:
         if not (implied and trigger.min_subtotal is not None):
             times.append(units // min_quantity)
     if trigger.min_subtotal is not None:
-        needed = state.money(trigger.min_subtotal)
-        if subtotal < needed:
-            state.note(rule, "trigger_subtotal", subtotal, needed)
+        numerator, denominator = state.threshold(trigger.min_subtotal)
+        if subtotal * denominator < numerator:
+            state.note(rule, "trigger_subtotal", subtotal, least_reaching(numerator, denominator))
             return 0
-        if needed:
-            times.append(subtotal // needed)
+        if numerator:
+            times.append(subtotal * denominator // numerator)
     multiple = min(times) if rule.rule.repeat and times else 1
     quantity = rule.rule.gift.quantity * multiple
     cap = rule.rule.max_per_order

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..model import Cart
-from ..money import to_minor
+from ..money import minor_fraction
 from ..ruleset import CompiledRule
 
 #: A trace event: (rule position, code, details); rendered into words only when asked.
@@ -62,9 +62,10 @@ class PricingState:
         self._eligible: dict[int, tuple[int, ...]] = {}
         self._price_rank: list[int] | None = None
 
-    def money(self, amount: Decimal) -> int:
-        """A Decimal threshold in this cart's minor units, rounded half-up."""
-        return to_minor(amount, self.currency)
+    def threshold(self, amount: Decimal) -> tuple[int, int]:
+        """A ``min_subtotal`` in this cart's minor units, exact as (numerator, denominator): rounded,
+        ``"49.994"`` would become 49.99 and a subtotal of 49.99 would wrongly reach it."""
+        return minor_fraction(amount, self.currency)
 
     def amount_of(self, rule: CompiledRule) -> int:
         """The rule's fixed amount or set price in this cart's minor units."""
@@ -159,10 +160,10 @@ class PricingState:
         """Why the rule's conditions fail over ``lines`` at base prices, or None when they hold."""
         conditions = rule.rule.conditions
         if conditions.min_subtotal is not None:
-            needed = self.money(conditions.min_subtotal)
+            numerator, denominator = self.threshold(conditions.min_subtotal)
             subtotal = self.base_subtotal(lines)
-            if subtotal < needed:
-                return ("min_subtotal", subtotal, needed)
+            if subtotal * denominator < numerator:
+                return ("min_subtotal", subtotal, least_reaching(numerator, denominator))
         if conditions.min_quantity:
             units = self.units(lines)
             if units < conditions.min_quantity:
@@ -181,6 +182,12 @@ class PricingState:
                 self.note(rule, unmet[0], *unmet[1:])
                 return None
         return lines
+
+
+def least_reaching(numerator: int, denominator: int) -> int:
+    """The smallest whole number of minor units at least ``numerator / denominator``: what a
+    subtotal must be to reach a threshold finer than the currency (and what the trace shows)."""
+    return -(-numerator // denominator)
 
 
 def percent_of(amount: int, fraction: tuple[int, int]) -> int:
