@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from .conftest import api_path
 from .test_checkout_api import CART, VIP_SHOES, evaluate, vip_shop  # noqa: F401  (fixture)
 
 GUESTS_PAY_MORE = {**VIP_SHOES, "id": "g1", "name": "Guests pay 5% more", "kind": "increase",
@@ -114,3 +115,56 @@ def test_groups_created_as_the_default_at_the_same_moment_queue_up_and_leave_one
     assert statuses == {201}
     defaults = [group["key"] for group in shop.get("/groups").json["items"] if group["is_default"]]
     assert len(defaults) == 1
+
+
+def _at_once(app, shop, calls: list[tuple]) -> list[int]:
+    """The API calls (method, path[, JSON body]) sent together from threads that start at the same moment."""
+    start = threading.Barrier(len(calls))
+
+    def send(call: tuple) -> int:
+        method, path, *body = call
+        client = app.test_client()
+        start.wait()
+        return client.open(api_path(path), method=method, json=body[0] if body else None, headers=shop.headers).status_code
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(send, calls))
+
+
+@pytest.mark.parametrize("leave", ["delete each group", "remove from each group"])
+def test_leaving_two_static_groups_at_the_same_moment_still_lands_in_the_default_group(
+        app, shop, make_group, make_customer, leave):
+    # given: SPEC §1 "a customer left in no static group joins the default group"; each customer
+    # is in two groups and not in Standard, and both memberships end at the same moment
+    pairs = [(make_group(shop.shop, f"A{n}").key, make_group(shop.shop, f"B{n}").key) for n in range(4)]
+    for number, pair in enumerate(pairs):
+        make_customer(shop.shop, f"c{number}")
+        for key in pair:
+            shop.post(f"/groups/{key}/members", json={"customer_ids": [f"c{number}"]})
+        shop.delete(f"/groups/standard/members/c{number}")
+    # when
+    for number, pair in enumerate(pairs):
+        paths = [f"/groups/{key}" if leave == "delete each group" else f"/groups/{key}/members/c{number}"
+                 for key in pair]
+        assert _at_once(app, shop, [("DELETE", path) for path in paths]) == [200, 200]
+    # then
+    in_standard = {item["customer"]["external_id"] for item in shop.get("/groups/standard/members").json["items"]}
+    assert in_standard == {f"c{number}" for number in range(len(pairs))}
+
+
+def test_members_added_while_their_group_is_deleted_answer_a_conflict_never_a_500(app, shop, make_group, make_customer):
+    # given: adding members takes a share lock on the group, then updates its size; a deletion
+    # waiting for the group's row in between made PostgreSQL abort one of them (deadlock)
+    for number in range(10):
+        make_customer(shop.shop, f"c{number}")
+    statuses = []
+    for round_number in range(4):
+        key = make_group(shop.shop, f"Temporary {round_number}").key
+        # when
+        statuses += _at_once(app, shop, [
+            ("POST", f"/groups/{key}/members", {"customer_ids": [f"c{number}" for number in range(5)]}),
+            ("DELETE", f"/groups/{key}"),
+            ("POST", f"/groups/{key}/members", {"customer_ids": [f"c{number}" for number in range(5, 10)]}),
+        ])
+    # then
+    assert set(statuses) <= {200, 404, 409}, statuses

@@ -15,7 +15,7 @@ from ..segments.clock import ShopClock
 from ..segments.conditions import Condition, ConditionError, parse_condition
 from ..segments.refresh import refresh_group
 from .keys import RESERVED_GROUP_KEYS, slugify, taken_group_keys, unused_key
-from .members import rehome_members_of
+from .members import hold_shop, rehome_members_of
 from .rules import detach_group
 
 
@@ -89,7 +89,7 @@ def make_default_group(shop: Shop, group: Group) -> None:
     """
     if group.builtin or group.kind != "static":
         raise ValidationFailed.on("is_default", "only a static group can be the default group")
-    session().execute(select(Shop.id).where(Shop.id == shop.id).with_for_update(key_share=True))
+    hold_shop(shop)
     session().execute(
         update(Group).where(Group.shop_id == shop.id, Group.is_default, Group.id != group.id)
         .values(is_default=False)
@@ -121,7 +121,15 @@ def valid_condition(data: Any) -> Condition:
 
 
 def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:
-    """Delete a group; returns the customers moved to the default group so that none is lost."""
+    """Delete a group; returns the customers moved to the default group so that none is lost.
+
+    The shop's row, then the group's are locked first: writers adding members (which lock the
+    group's row) finish before, or find the group gone after; none is half-way through when the
+    row is deleted.
+    """
+    hold_shop(shop)
+    session().execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    session().refresh(group, ["is_default"])  # a switch that committed while we waited counts
     if group.is_default:
         raise Conflict("The default group cannot be deleted; make another group the default first.")
     if group.builtin:

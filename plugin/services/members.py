@@ -10,7 +10,7 @@ from ..db import session
 from ..errors import Conflict
 from ..models import Customer, Group, Membership, MembershipEvent, Shop
 from ..signals import membership_changed
-from ..sql import insert_ignoring_duplicates
+from ..sql import dialect_name, insert_ignoring_duplicates
 
 SOURCE_WORDS = {
     "default": "joined the default group", "manual": "added by an admin", "import": "imported from a file",
@@ -37,12 +37,34 @@ def hold_group(group: Group) -> None:
     session().execute(select(Group.id).where(Group.id == group.id).with_for_update(key_share=True))
 
 
+def hold_shop(shop: Shop) -> None:
+    """Lock the shop's row until the transaction ends, so that the changes which decide who is
+    left in no static group (a removal from a static group, a group's deletion, a default switch)
+    run one at a time per shop: each then sees the others' outcome, and two customers' last two
+    groups ending at once cannot both count on the other. ``FOR NO KEY UPDATE``: rows inserted
+    with the shop's id (a registration's key-share locks) are not held up. SQLite has no row
+    locks and reads outside a transaction: there a write that changes nothing takes the
+    database's write lock first.
+    """
+    if dialect_name() == "sqlite":
+        session().execute(update(Shop).where(Shop.id == shop.id).values(id=Shop.id))
+    else:
+        session().execute(select(Shop.id).where(Shop.id == shop.id).with_for_update(key_share=True))
+
+
 def add_members(shop: Shop, group: Group, customer_ids: Iterable[int], *, source: str, actor: str = "") -> list[int]:
-    """Add customers to a group; returns the ids that were not members yet."""
+    """Add customers to a group; returns the ids that were not members yet.
+
+    The group's row is locked before the memberships are inserted: their foreign key would take
+    a share lock first, and raising it to update the size while a deletion waits for the row
+    was a deadlock.
+    """
     if group.builtin:
         raise Conflict(f"{group.name} is built in and has no stored members.")
     added: list[int] = []
     ids = list(dict.fromkeys(customer_ids))
+    if ids:
+        hold_group(group)
     # One statement compiled once, its rows sent in batches (SQLAlchemy's "insertmanyvalues"):
     # a multi-row VALUES built per call would be compiled again for every chunk.
     statement = insert_ignoring_duplicates(Membership.__table__).returning(Membership.customer_id)
@@ -63,6 +85,8 @@ def remove_members(
 
     Returns the ids removed and, among them, those moved to the default group.
     """
+    if group.kind == "static":
+        hold_shop(shop)
     if group.is_default and _without_other_static_group(group, customer_ids):
         raise Conflict(
             "A customer always keeps at least one static group: add them to another group "
