@@ -168,3 +168,20 @@ def test_members_added_while_their_group_is_deleted_answer_a_conflict_never_a_50
         ])
     # then
     assert set(statuses) <= {200, 404, 409}, statuses
+
+
+def test_a_rule_changed_while_its_group_is_deleted_answers_no_500(app, vip_shop):
+    # given: a deletion locks the shop, then changes the rules of its group; a rule change locked
+    # its rule, then the shop (for the new revision): each waited for the other
+    statuses = []
+    for round_number in range(4):
+        vip_shop.post("/groups", json={"name": f"Temporary {round_number}"})
+        key = f"temporary-{round_number}"
+        vip_shop.post("/rules", json={**VIP_SHOES, "id": f"t{round_number}", "groups": [key, "vip"]})
+        # when
+        statuses += _at_once(app, vip_shop, [("DELETE", f"/groups/{key}"),
+                                             ("PATCH", f"/rules/t{round_number}", {"priority": round_number})])
+    # then: both happen, in either order; the rule keeps its other group
+    assert statuses == [200] * 8
+    assert {rule["id"]: rule["groups"] for rule in vip_shop.get("/rules").json["items"] if rule["id"] != "r1"} == {
+        f"t{number}": ["vip"] for number in range(4)}

@@ -15,8 +15,9 @@ from ..segments.clock import ShopClock
 from ..segments.conditions import Condition, ConditionError, parse_condition
 from ..segments.refresh import refresh_group
 from .keys import RESERVED_GROUP_KEYS, slugify, taken_group_keys, unused_key
-from .members import hold_shop, rehome_members_of
+from .members import rehome_members_of
 from .rules import detach_group
+from .shops import hold_shop
 
 
 def list_groups(shop: Shop) -> list[Group]:

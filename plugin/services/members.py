@@ -10,7 +10,8 @@ from ..db import session
 from ..errors import Conflict
 from ..models import Customer, Group, Membership, MembershipEvent, Shop
 from ..signals import membership_changed
-from ..sql import dialect_name, insert_ignoring_duplicates
+from ..sql import insert_ignoring_duplicates
+from .shops import hold_shop
 
 SOURCE_WORDS = {
     "default": "joined the default group", "manual": "added by an admin", "import": "imported from a file",
@@ -35,21 +36,6 @@ def hold_group(group: Group) -> None:
     UPDATE's (``FOR NO KEY UPDATE``): memberships referencing the group are not held up.
     """
     session().execute(select(Group.id).where(Group.id == group.id).with_for_update(key_share=True))
-
-
-def hold_shop(shop: Shop) -> None:
-    """Lock the shop's row until the transaction ends, so that the changes which decide who is
-    left in no static group (a removal from a static group, a group's deletion, a default switch)
-    run one at a time per shop: each then sees the others' outcome, and two customers' last two
-    groups ending at once cannot both count on the other. ``FOR NO KEY UPDATE``: rows inserted
-    with the shop's id (a registration's key-share locks) are not held up. SQLite has no row
-    locks and reads outside a transaction: there a write that changes nothing takes the
-    database's write lock first.
-    """
-    if dialect_name() == "sqlite":
-        session().execute(update(Shop).where(Shop.id == shop.id).values(id=Shop.id))
-    else:
-        session().execute(select(Shop.id).where(Shop.id == shop.id).with_for_update(key_share=True))
 
 
 def add_members(shop: Shop, group: Group, customer_ids: Iterable[int], *, source: str, actor: str = "") -> list[int]:

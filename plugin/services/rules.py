@@ -12,6 +12,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import PricingRule, Shop
 from ..models.shop import new_revision
 from .keys import RESERVED_RULE_IDS, group_keys, slugify, unused_key
+from .shops import hold_shop
 
 
 def list_rules(shop: Shop) -> list[PricingRule]:
@@ -29,6 +30,7 @@ def get_rule(shop: Shop, rule_id: str) -> PricingRule:
 
 def create_rule(shop: Shop, document: Mapping[str, Any]) -> PricingRule:
     """Store a new rule; without an ``id`` it gets one made from its name."""
+    hold_shop(shop)
     if "id" not in document and isinstance(document.get("name"), str):
         taken = set(session().scalars(select(PricingRule.rule_id).where(PricingRule.shop_id == shop.id)))
         document = {**document, "id": unused_key(slugify(document["name"]), taken | RESERVED_RULE_IDS)}
@@ -45,6 +47,8 @@ def create_rule(shop: Shop, document: Mapping[str, Any]) -> PricingRule:
 
 def update_rule(shop: Shop, rule: PricingRule, changes: Mapping[str, Any]) -> PricingRule:
     """Merge ``changes`` into the rule's JSON (top-level keys) and validate the whole again."""
+    hold_shop(shop)
+    session().refresh(rule)  # as a group's deletion may have left it while we waited
     if "id" in changes and changes["id"] != rule.rule_id:
         raise ValidationFailed.on("id", "a rule's id never changes; create a new rule instead")
     rule.definition = _valid_definition(shop, {**rule.definition, **changes})
@@ -53,6 +57,7 @@ def update_rule(shop: Shop, rule: PricingRule, changes: Mapping[str, Any]) -> Pr
 
 
 def delete_rule(shop: Shop, rule: PricingRule) -> None:
+    hold_shop(shop)
     session().delete(rule)
     _rules_changed(shop)
 
@@ -60,6 +65,7 @@ def delete_rule(shop: Shop, rule: PricingRule) -> None:
 def import_rules(shop: Shop, documents: list[Mapping[str, Any]], *, replace: bool) -> list[PricingRule]:
     """All or nothing: every rule is validated before any is written. ``replace`` drops the
     rules the file does not name; otherwise rules with a known id are updated, others added."""
+    hold_shop(shop)
     definitions = []
     for index, document in enumerate(documents):
         try:

@@ -6,7 +6,7 @@ import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 
 from ..db import session
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -14,6 +14,7 @@ from ..models import ApiKey, Group, Shop
 from ..models.group import GUESTS_KEY, STANDARD_KEY
 from ..models.shop import PLANS
 from ..segments.presets import PRESETS
+from ..sql import dialect_name
 
 KEY_PREFIX = "cg_"
 
@@ -61,6 +62,23 @@ API_KEY_SHOP: Select[tuple[Shop]] = (
 
 def shop_for_api_key(api_key: str) -> Shop | None:
     return session().scalar(API_KEY_SHOP, {"key_hash": hash_key(api_key)})
+
+
+def hold_shop(shop: Shop) -> None:
+    """Lock the shop's row until the transaction ends, so that the changes which decide who is
+    left in no static group (a removal from a static group, a group's deletion, a default switch)
+    run one at a time per shop: each then sees the others' outcome, and two customers' last two
+    groups ending at once cannot both count on the other. Rule changes take it first too: they
+    write their revision on this row, and a deletion changes its group's rules after taking it.
+
+    ``FOR NO KEY UPDATE``: rows inserted with the shop's id (a registration's key-share locks)
+    are not held up. SQLite has no row locks and reads outside a transaction: there a write that
+    changes nothing takes the database's write lock first.
+    """
+    if dialect_name() == "sqlite":
+        session().execute(update(Shop).where(Shop.id == shop.id).values(id=Shop.id))
+    else:
+        session().execute(select(Shop.id).where(Shop.id == shop.id).with_for_update(key_share=True))
 
 
 def get_shop(shop_id: int) -> Shop:
