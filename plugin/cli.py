@@ -80,12 +80,12 @@ def init_db() -> None:
 @click.option("--name", required=True, help="The shop's name, unique on the platform.")
 @click.option("--plan", default="pro", show_default=True, type=click.Choice(PLANS))
 @click.option("--currency", default="EUR", show_default=True, help="ISO 4217 code.")
-@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone, e.g. Europe/Bucharest.")
+@click.option("--timezone", default="Europe/Bucharest", show_default=True,
+              help="IANA time zone; SPEC §5's synopsis gives its default with the plan's and the currency's.")
 def create_shop(name: str, plan: str, currency: str, timezone: str) -> None:
-    """Create a shop with its Standard and guests groups; prints its id and API key as JSON."""
+    """Create a shop with its Standard and guests groups; prints SPEC §5's JSON: id, name, API key."""
     shop, api_key = shops.create_shop(name, plan=plan, currency=currency, timezone=timezone)
-    click.echo(json.dumps({"id": shop.id, "name": shop.name, "plan": shop.plan, "currency": shop.currency,
-                           "timezone": shop.timezone, "api_key": api_key}))
+    click.echo(json.dumps({"id": shop.id, "name": shop.name, "api_key": api_key}))
 
 
 # Imports, refresh, members and exports (SPEC §5) ---------------------------------------------
