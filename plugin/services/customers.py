@@ -119,7 +119,7 @@ def _insert_then_join(shop: Shop, events: list[dict[str, Any]], actor: str) -> d
     for rows in _first_events_by_columns(shop, events):
         inserted.update(session().execute(statement, rows).all())
     if inserted:
-        add_members(shop, group, list(inserted.values()), source="default", actor=actor)
+        add_members(shop, group, list(inserted.values()), source="default", actor=actor, group_held=True)
     return inserted
 
 

@@ -38,18 +38,21 @@ def hold_group(group: Group) -> None:
     session().execute(select(Group.id).where(Group.id == group.id).with_for_update(key_share=True))
 
 
-def add_members(shop: Shop, group: Group, customer_ids: Iterable[int], *, source: str, actor: str = "") -> list[int]:
+def add_members(
+    shop: Shop, group: Group, customer_ids: Iterable[int], *, source: str, actor: str = "",
+    group_held: bool = False,
+) -> list[int]:
     """Add customers to a group; returns the ids that were not members yet.
 
     The group's row is locked before the memberships are inserted: their foreign key would take
     a share lock first, and raising it to update the size while a deletion waits for the row
-    was a deadlock.
+    was a deadlock. ``group_held``: the caller took ``hold_group`` already (one round trip less).
     """
     if group.builtin:
         raise Conflict(f"{group.name} is built in and has no stored members.")
     added: list[int] = []
     ids = list(dict.fromkeys(customer_ids))
-    if ids:
+    if ids and not group_held:
         hold_group(group)
     # One statement compiled once, its rows sent in batches (SQLAlchemy's "insertmanyvalues"):
     # a multi-row VALUES built per call would be compiled again for every chunk.
