@@ -1,4 +1,4 @@
-"""Stage 5: order_fixed discounts, spread over the eligible lines' remaining amounts."""
+"""Stage 5: order_fixed discounts, spread in proportion to the eligible lines' amounts after stage 4."""
 
 from __future__ import annotations
 
@@ -46,17 +46,31 @@ def apply_order_discounts(state: PricingState, rules: Iterable[CompiledRule]) ->
 
 
 def _spread(state: PricingState, rules: list[CompiledRule], left: list[int]) -> tuple[int, Spread]:
-    """Take each rule's amount off its lines in turn, in proportion to what each line holds
-    (largest remainder), never more than they hold; ``left`` is updated as it goes."""
+    """Take each rule's amount off its lines in turn (SPEC §2 step 5, to the letter): weighted
+    by what each line held after step 4, never more than it still holds; ``left`` is updated."""
+    after_line_discounts = list(left)
     spreads: Spread = []
     total = 0
     for rule in rules:
         lines = state.eligible(rule)
-        weights = [left[position] for position in lines]
-        amount = min(state.amount_of(rule), sum(weights))
-        shares = allocate_minor(amount, weights)
+        held = [left[position] for position in lines]
+        amount = min(state.amount_of(rule), sum(held))
+        shares = _capped_shares(amount, [after_line_discounts[position] for position in lines], held)
         for position, share in zip(lines, shares):
             left[position] -= share
         spreads.append((rule, lines, shares))
         total += amount
     return total, spreads
+
+
+def _capped_shares(amount: int, weights: list[int], held: list[int]) -> list[int]:
+    """Split ``amount`` by ``weights`` (largest remainder); a share above what its line holds
+    is cut to it and the excess re-spread, by the same weights, over the lines with room left."""
+    shares = allocate_minor(amount, weights)
+    while excess := sum(max(share - room, 0) for share, room in zip(shares, held)):
+        shares = [min(share, room) for share, room in zip(shares, held)]
+        open_lines = [index for index, share in enumerate(shares) if share < held[index]]
+        extra = allocate_minor(excess, [weights[index] for index in open_lines])
+        for index, part in zip(open_lines, extra):
+            shares[index] += part
+    return shares

@@ -492,6 +492,29 @@ CASES = {
         [line("l1", "10.00", 2), line("l2", "7.00")],
         {"l1": ("11.00", "3.79", "18.21"), "l2": ("7.00", "1.21", "5.79")},
         ("27.00", "2.00", "5.00", "24.00"), ["inc", "o1"]),
+    # SPEC §2 step 5 to the letter: each order discount is spread by the amounts left after
+    # step 4 (1.00 : 2.00), not after the earlier order discount: 0.33/0.67 twice.
+    "stacked order_fixed each spread by the amounts after step 4": Case(
+        [discount("o1", "1.00", "order_fixed", combinable=True),
+         discount("o2", "1.00", "order_fixed", combinable=True)],
+        [line("l1", "1.00"), line("l2", "2.00")],
+        {"l1": ("1.00", "0.66", "0.34"), "l2": ("2.00", "1.34", "0.66")},
+        ("3.00", "0.00", "2.00", "1.00"), ["o1", "o2"]),
+    # c1 leaves l1 10.00 of 20.00; c2 still weighs l1 and l2 20.00 : 20.00, so 5.00 each.
+    "a later order_fixed weighs lines as step 4 left them": Case(
+        [discount("c1", "10.00", "order_fixed", combinable=True, applies_to=on(products=("p1",))),
+         discount("c2", "10.00", "order_fixed", combinable=True)],
+        [line("l1", "20.00"), line("l2", "20.00")],
+        {"l1": ("20.00", "15.00", "5.00"), "l2": ("20.00", "5.00", "15.00")},
+        ("40.00", "0.00", "20.00", "20.00"), ["c1", "c2"]),
+    # c1 leaves l1 5.00; c2's 20.00 would be 10.00 : 10.00, but l1 holds 5.00, so the other
+    # 5.00 moves to l2 (15.00).
+    "a later order_fixed's excess over a line moves to the lines with room": Case(
+        [discount("c1", "15.00", "order_fixed", combinable=True, applies_to=on(products=("p1",))),
+         discount("c2", "20.00", "order_fixed", combinable=True)],
+        [line("l1", "20.00"), line("l2", "20.00")],
+        {"l1": ("20.00", "20.00", "0.00"), "l2": ("20.00", "15.00", "5.00")},
+        ("40.00", "0.00", "35.00", "5.00"), ["c1", "c2"]),
     # o1 takes all 20.00 the lines hold (not 25.00); o2 finds nothing left and is not applied.
     "combinable order_fixed: the first takes everything": Case(
         [discount("o1", "25.00", "order_fixed", combinable=True),

@@ -77,13 +77,22 @@ def reference(rules: list[dict[str, Any]], lines: list[dict[str, Any]]) -> dict[
     order_rules = [r for r in ordered if r["value"]["type"] == "order_fixed"]
     if order_rules:
         def spread(option: list[dict[str, Any]], apply: bool = False) -> Decimal:
-            left = {line["id"]: Decimal(line["unit_price"]) * line["quantity"] - discounts[line["id"]]
-                    for line in lines}
+            after_step_4 = {line["id"]: Decimal(line["unit_price"]) * line["quantity"] - discounts[line["id"]]
+                            for line in lines}
+            left = dict(after_step_4)
             taken = Decimal(0)
             for rule in option:
                 targets = [line["id"] for line in lines if eligible(rule, line)]
                 amount = min(Decimal(rule["value"]["amount"]), sum(left[t] for t in targets))
-                for target, share in zip(targets, largest_remainder(amount, [left[t] for t in targets])):
+                share_of = dict.fromkeys(targets, Decimal(0))
+                to_spread, open_targets = amount, targets
+                while to_spread:  # weights: amounts after step 4; an excess over what a line holds moves on
+                    for target, share in zip(open_targets, largest_remainder(to_spread, [after_step_4[t] for t in open_targets])):
+                        share_of[target] += share
+                    to_spread = sum(max(share_of[t] - left[t], Decimal(0)) for t in targets)
+                    share_of = {t: min(share_of[t], left[t]) for t in targets}
+                    open_targets = [t for t in targets if share_of[t] < left[t]]
+                for target, share in share_of.items():
                     left[target] -= share
                     if apply:
                         discounts[target] += share
