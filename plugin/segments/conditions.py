@@ -38,6 +38,7 @@ NARROWINGS = ("location", "product", "category", "staff")
 MAX_COUNT = {"rfm_r": 32_767, "rfm_f": 32_767, "rfm_m": 32_767}  # SMALLINT columns
 MAX_WHOLE_NUMBER = 2**31 - 1
 MAX_AMOUNT = Decimal(10) ** 9
+MILLI = Decimal("0.001")
 MAX_SPAN = {"days": 36_600, "months": 1_200}
 WINDOW_UNITS = ("days", "months")
 MAX_DEPTH = 8
@@ -203,19 +204,7 @@ def _scalar(metric: str, value_type: str, value: Any, path: str) -> Any:
     if value_type == "count":
         return _whole_number(value, path, 0, MAX_COUNT.get(metric, MAX_WHOLE_NUMBER))
     if value_type == "money":
-        if isinstance(value, (bool, float)) or not isinstance(value, (str, int)):
-            raise ConditionError(path, 'must be an amount as a string, e.g. "100.00"')
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            raise ConditionError(path, f"{value!r} is not an amount") from None
-        if not amount.is_finite() or amount < 0:
-            raise ConditionError(path, "must be an amount, 0 or more")
-        if amount.as_tuple().exponent < -3:
-            raise ConditionError(path, "at most 3 decimals (amounts are kept to the thousandth)")
-        if amount > MAX_AMOUNT:
-            raise ConditionError(path, f"must be at most {MAX_AMOUNT:,}")
-        return amount
+        return _amount(value, path)
     if value_type == "time":
         return _time(value, path)
     if value_type == "flag":
@@ -227,6 +216,24 @@ def _scalar(metric: str, value_type: str, value: Any, path: str) -> Any:
     if metric in CHOICES and value not in CHOICES[metric]:
         raise ConditionError(path, f"{value!r} is not one of {', '.join(CHOICES[metric])}")
     return value
+
+
+def _amount(value: Any, path: str) -> Decimal:
+    """An amount from a string or a JSON number; a float goes through its shortest text
+    (10.5 -> "10.5"), so no binary rounding reaches the Decimal."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise ConditionError(path, 'must be an amount, e.g. "100.00" or 100.5')
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ConditionError(path, f"{value!r} is not an amount") from None
+    if not amount.is_finite() or amount < 0:
+        raise ConditionError(path, "must be an amount, 0 or more")
+    if amount > MAX_AMOUNT:
+        raise ConditionError(path, f"must be at most {MAX_AMOUNT:,}")
+    if amount != amount.quantize(MILLI):
+        raise ConditionError(path, "at most 3 decimals (amounts are kept to the thousandth)")
+    return amount.quantize(MILLI) if amount.as_tuple().exponent < -3 else amount
 
 
 def _time(value: Any, path: str) -> datetime | date | RelativeTime:

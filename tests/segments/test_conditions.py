@@ -50,12 +50,18 @@ BAD_CONDITIONS = [
     pytest.param({"metric": "past_count", "op": ">=", "value": "3"}, "value", "whole number", id="count as text"),
     pytest.param({"metric": "past_count", "op": "between", "value": [1, -2]}, "value[1]", "0 or more",
                  id="negative count in between"),
-    pytest.param({"metric": "total_spent", "op": ">=", "value": 10.5}, "value", "string", id="float amount"),
+    pytest.param({"metric": "total_spent", "op": ">=", "value": 10.0005}, "value", "at most 3 decimals",
+                 id="number amount of 4 decimals"),
+    pytest.param({"metric": "total_spent", "op": ">=", "value": float("nan")}, "value", "amount",
+                 id="NaN number amount"),
+    pytest.param({"metric": "total_spent", "op": ">=", "value": float("inf")}, "value", "amount",
+                 id="infinite number amount"),
+    pytest.param({"metric": "total_spent", "op": ">=", "value": True}, "value", "amount", id="boolean amount"),
     pytest.param({"metric": "total_spent", "op": ">=", "value": "-1"}, "value", "0 or more", id="negative amount"),
     pytest.param({"metric": "total_spent", "op": ">=", "value": "ten"}, "value", "not an amount", id="amount words"),
     pytest.param({"metric": "average_spent", "op": ">=", "value": "NaN"}, "value", "amount", id="NaN amount"),
-    pytest.param({"metric": "total_spent", "op": "between", "value": ["1", 2.5]}, "value[1]", "string",
-                 id="float amount in between"),
+    pytest.param({"metric": "total_spent", "op": "between", "value": ["1", 2.5001]}, "value[1]",
+                 "at most 3 decimals", id="number amount of 4 decimals in between"),
     # amounts are kept in thousandths: a finer value could only be compared wrongly
     pytest.param({"metric": "total_spent", "op": "=", "value": "10.0005"}, "value", "at most 3 decimals",
                  id="amount of 4 decimals"),
@@ -229,6 +235,22 @@ def matches(salon, condition, now=NOW) -> set[str]:
     response = salon.post("/groups/preview", json={"condition": condition, "now": now.isoformat(), "sample_size": 100})
     assert response.status_code == 200, response.json
     return {customer["external_id"] for customer in response.json["sample"]}
+
+
+@pytest.mark.parametrize("condition, ana_matches", [
+    pytest.param({"metric": "total_spent", "op": ">=", "value": 60.5}, True, id="a JSON number"),
+    pytest.param({"metric": "total_spent", "op": ">=", "value": 60.501}, False, id="a JSON number of 3 decimals"),
+    pytest.param({"metric": "total_spent", "op": ">=", "value": "60.5000"}, True, id="text with trailing zeros"),
+    pytest.param({"metric": "total_spent", "op": "between", "value": [60.5, 61]}, True, id="numbers in between"),
+    pytest.param({"metric": "total_spent", "op": "between", "value": [0.1, 60.499]}, False,
+                 id="numbers in between, just below"),
+])
+def test_an_amount_may_be_a_json_number(salon, ana, condition, ana_matches):
+    # given Ana's past spending of 60.50; when the amount comes as a JSON number, then it is
+    # compared exactly as its text would be, in the preview and in a saved group
+    assert ("ana" in matches(salon, condition)) is ana_matches
+    response = salon.post("/groups", json={"name": "Spenders", "kind": "dynamic", "condition": condition})
+    assert response.status_code == 201, response.json
 
 
 def last_visit(op, value):
