@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from . import imports, jobs, migrate
 from .db import session
@@ -52,6 +52,8 @@ class OneLineErrors(click.Command):
             raise InputError(error.format_message()) from None
 
     def invoke(self, ctx: click.Context):
+        if self.name != "init-db":
+            _require_tables()
         try:
             return super().invoke(ctx)
         except CustomerGroupsError as error:
@@ -59,6 +61,12 @@ class OneLineErrors(click.Command):
             raise InputError(error.description) from None
         except RefreshFailed as error:   # after an import: the rows are in, some groups are stale
             raise CommandFailed(_one_line(error)) from None
+
+
+def _require_tables() -> None:
+    """A database never set up would otherwise answer with a missing table's traceback."""
+    if not inspect(session().get_bind()).has_table(Shop.__tablename__):
+        raise InputError("the database has no Customer Groups tables; run `flask customer-groups init-db` first")
 
 
 def _one_line(error: Exception) -> str:

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
+
+from examples.demo_shop import create_app
 
 from plugin.db import session
 from plugin.models import ApiKey, Group, Shop
@@ -50,3 +54,35 @@ def test_a_duplicate_shop_name_is_refused(app, shop):
     result = app.test_cli_runner().invoke(args=["customer-groups", "create-shop", "--name", shop.shop.name])
     assert result.exit_code == 2
     assert "exists already" in result.stderr
+
+
+@pytest.fixture
+def bare_app(database_url, tmp_path):
+    """An app on a database the plugin's tables were never created in (a fresh SQLite file, or
+    an empty schema first on PostgreSQL's search path)."""
+    if database_url.startswith("sqlite"):
+        yield create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'bare.db'}", "TESTING": True})
+        return
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS bare CASCADE; CREATE SCHEMA bare"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c search_path=bare"}}})
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA bare CASCADE"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("args", [
+    ["create-shop", "--name", "Early"], ["refresh"], ["members", "standard"],
+    ["import-customers", __file__], ["schedule-refresh", "--every", "1", "--rounds", "1"],
+])
+def test_a_command_before_init_db_says_to_run_init_db(bare_app, args):
+    with bare_app.app_context():
+        result = bare_app.test_cli_runner().invoke(args=["customer-groups", *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        "error: the database has no Customer Groups tables; run `flask customer-groups init-db` first"]
