@@ -14,6 +14,10 @@ ValueType = Literal["percent", "fixed", "order_fixed", "fixed_price"]
 
 RULE_KINDS: tuple[str, ...] = ("discount", "increase", "gift", "bundle")
 
+#: The most units a line, a gift line or any count in a rule may hold: keeps every quantity
+#: the priced cart carries within a 64-bit JSON integer.
+MAX_QUANTITY = 1_000_000
+
 #: Which value types each kind accepts (gift rules carry no value).
 VALUE_TYPES_BY_KIND: dict[str, tuple[str, ...]] = {
     "discount": ("percent", "fixed", "order_fixed"),

@@ -12,6 +12,7 @@ from typing import Any
 from .errors import ValidationError
 from .export import rule_to_json
 from .model import (
+    MAX_QUANTITY,
     RULE_KINDS,
     VALUE_TYPES_BY_KIND,
     AppliesTo,
@@ -30,6 +31,10 @@ __all__ = ["parse_cart", "parse_rule", "parse_rules", "rule_to_json"]
 
 _AMOUNT = re.compile(r"-?\d+(\.\d+)?")
 _PLAIN_PRICE = re.compile(r"\d+(?:\.(\d+))?")
+#: Bounds that keep every amount within Decimal's 28 digits of precision (a 41-digit price
+#: could not be rounded to the currency) and a rule's priority within a 64-bit JSON integer.
+MAX_PRIORITY = 1_000_000_000
+MAX_AMOUNT = Decimal(10**12)
 
 _RULE_KEYS = frozenset(
     {"id", "name", "kind", "groups", "priority", "combinable", "enabled", "starts_at", "ends_at",
@@ -94,11 +99,13 @@ def _texts(value: Any, path: str) -> tuple[str, ...]:
     return tuple(_text(item, f"{path}[{index}]") for index, item in enumerate(value))
 
 
-def _integer(value: Any, path: str, *, minimum: int | None = None) -> int:
+def _integer(value: Any, path: str, *, minimum: int, maximum: int = MAX_QUANTITY) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(path, f"must be an integer, not {_json_type(value)}")
-    if minimum is not None and value < minimum:
+    if value < minimum:
         raise ValidationError(path, f"must be at least {minimum}")
+    if value > maximum:
+        raise ValidationError(path, f"must be at most {maximum:,}")
     return value
 
 
@@ -120,6 +127,8 @@ def _amount(value: Any, path: str) -> Decimal:
     amount = Decimal(text)
     if amount < 0:
         raise ValidationError(path, "must not be negative")
+    if amount > MAX_AMOUNT:
+        raise ValidationError(path, f"must be at most {MAX_AMOUNT:,}")
     return amount
 
 
@@ -181,7 +190,7 @@ def parse_rule(data: Mapping[str, Any], path: str = "") -> Rule:
         kind=kind,  # type: ignore[arg-type]
         groups=groups,
         value=_value(data.get("value"), kind, _join(path, "value")),
-        priority=_integer(data.get("priority", 0), _join(path, "priority")),
+        priority=_integer(data.get("priority", 0), _join(path, "priority"), minimum=-MAX_PRIORITY, maximum=MAX_PRIORITY),
         combinable=_flag(data.get("combinable", False), _join(path, "combinable")),
         enabled=_flag(data.get("enabled", True), _join(path, "enabled")),
         starts_at=starts_at,
@@ -367,7 +376,7 @@ def _plain_line(data: Any, currency: str, digits: int) -> Line | None:
     if not (
         type(line_id) is str and line_id.strip()
         and type(product_id) is str and product_id.strip()
-        and type(quantity) is int and quantity >= 1
+        and type(quantity) is int and 1 <= quantity <= MAX_QUANTITY
         and type(price) is str
         and type(categories) is list
     ):
@@ -378,7 +387,10 @@ def _plain_line(data: Any, currency: str, digits: int) -> Line | None:
     matched = _PLAIN_PRICE.fullmatch(price)
     if matched is None or len(matched.group(1) or "") > digits:
         return None
-    return Line(line_id, product_id, Money.trusted(Decimal(price), currency), quantity, tuple(categories))
+    amount = Decimal(price)
+    if amount > MAX_AMOUNT:
+        return None
+    return Line(line_id, product_id, Money.trusted(amount, currency), quantity, tuple(categories))
 
 
 def _line(data: Any, path: str, currency: str) -> Line:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..model import MAX_QUANTITY
 from ..ruleset import CompiledRule
 from .state import PricingState, least_reaching
 
@@ -52,8 +53,8 @@ def _gift_quantity(state: PricingState, rule: CompiledRule) -> int:
             times.append(subtotal * denominator // numerator)
     multiple = min(times) if rule.rule.repeat and times else 1
     quantity = rule.rule.gift.quantity * multiple
-    cap = rule.rule.max_per_order
-    if cap is not None and quantity > cap:
+    cap = MAX_QUANTITY if rule.rule.max_per_order is None else rule.rule.max_per_order
+    if quantity > cap:
         state.note(rule, "capped", quantity, cap)
         quantity = cap
     return quantity

@@ -61,6 +61,9 @@ def test_trace_on_request(write, capsys: pytest.CaptureFixture[str]) -> None:
         (SPEC_RULES, cart([line("l1", "-1.00")]), "cart.lines[0].unit_price: "),
         (SPEC_RULES, cart([line("l1", "1.00", 0)]), "cart.lines[0].quantity: "),
         (SPEC_RULES, cart([line("l1", "1.00")], currency="XYZ"), "cart.currency: "),
+        (SPEC_RULES, cart([line("l1", "1" * 41)]), "cart.lines[0].unit_price: must be at most"),
+        (SPEC_RULES, cart([line("l1", "1.00", 10**30)]), "cart.lines[0].quantity: must be at most"),
+        ([discount("r1", "1" * 41, "order_fixed")], SPEC_CART, "rules[0].value.amount: must be at most"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(write, capsys, rules: Any, cart_data: Any, field: str) -> None:

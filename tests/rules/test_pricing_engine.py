@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import orjson
 import pytest
 from pricing_builders import bundle, cart, discount, gift, increase, line, on
 
@@ -189,3 +190,17 @@ def test_trace_explains_why_bundles_stop() -> None:
     assert messages["dear"] == (
         "Dear pair skipped: no set formed: one would cost 50.00 EUR, not less than its units' 24.00 EUR"
     )
+
+
+def test_the_largest_cart_the_bounds_allow_still_encodes_as_json() -> None:
+    # given every amount and count at its bound, and a gift repeated per 0.0001 of the cart
+    rules = [{**gift("g", {"min_subtotal": "0.0001"}), "repeat": True}, increase("i", "1000000000000"),
+             discount("o", "1000000000000", "order_fixed")]
+    lines = [line(f"l{index}", "1000000000000.00", 1_000_000) for index in range(60)]
+
+    # when
+    priced = price(rules, cart(lines)).to_json(trace=True)
+
+    # then the repeated gift stops at 1,000,000 units (beyond, 64-bit JSON integers overflow)
+    assert priced["gifts"][0]["quantity"] == 1_000_000
+    assert orjson.loads(orjson.dumps(priced)) == priced

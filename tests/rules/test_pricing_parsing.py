@@ -118,6 +118,17 @@ def test_bad_rules_name_the_field(changes: dict[str, Any], field: str, words: st
         ({**gift("g", {}), "max_per_order": 0}, "max_per_order", "at least 1"),
         ({**gift("g", {}), "value": {"type": "percent", "amount": "5"}}, "value", "no value"),
         ({k: v for k, v in gift("g", {}).items() if k != "gift"}, "gift", "required"),
+        (discount("d", "1" * 41, "order_fixed"), "value.amount", "at most 1,000,000,000,000"),
+        (increase("i", "1000000000001"), "value.amount", "at most 1,000,000,000,000"),
+        (discount("d", conditions={"min_subtotal": "1" * 41}), "conditions.min_subtotal", "at most"),
+        (discount("d", conditions={"min_quantity": 10**30}), "conditions.min_quantity", "at most 1,000,000"),
+        (gift("g", {"min_subtotal": "1" * 41}), "trigger.min_subtotal", "at most"),
+        (gift("g", {"min_quantity": 10**30}), "trigger.min_quantity", "at most 1,000,000"),
+        ({**gift("g", {}), "gift": {"product_id": "g1", "quantity": 10**30}}, "gift.quantity", "at most"),
+        ({**gift("g", {}), "max_per_order": 10**30}, "max_per_order", "at most 1,000,000"),
+        (bundle("b", [{"products": ["p1"], "quantity": 10**30}], "10.00"), "components[0].quantity", "at most"),
+        (discount("d", priority=10**30), "priority", "at most 1,000,000,000"),
+        (discount("d", priority=-(10**30)), "priority", "at least -1000000000"),
     ],
 )
 def test_bad_kind_specific_fields_name_the_field(data: dict[str, Any], field: str, words: str) -> None:
@@ -211,6 +222,13 @@ def cart_with(**changes: Any) -> dict[str, Any]:
         (cart([{**line("l1", "1.00"), "name": "Shoe"}]), "lines[0].name", "unknown field"),
         (cart([{**line("l1", "1.00"), "product_id": None}]), "lines[0].product_id", "required"),
         (cart([line("l1", "1.00", categories=("a", ""))]), "lines[0].category_ids[1]", "empty"),
+        # Bounds: a 41-digit price cannot be rounded within Decimal's precision, and 10**30
+        # units would overflow the JSON encoder's 64-bit integers.
+        (cart([line("l1", "1" * 41)]), "lines[0].unit_price", "at most 1,000,000,000,000"),
+        (cart([line("l1", "1" * 41 + ".00")]), "lines[0].unit_price", "at most 1,000,000,000,000"),
+        (cart([line("l1", "1000000000000.01")]), "lines[0].unit_price", "at most 1,000,000,000,000"),
+        (cart([line("l1", "1.00", 10**30)]), "lines[0].quantity", "at most 1,000,000"),
+        (cart([line("l1", "1.00", 1_000_001)]), "lines[0].quantity", "at most 1,000,000"),
     ],
 )
 def test_bad_carts_name_the_field(data: dict[str, Any], field: str, words: str) -> None:
@@ -222,6 +240,12 @@ def test_bad_carts_name_the_field(data: dict[str, Any], field: str, words: str) 
     # then
     assert raised.value.field == field
     assert words in raised.value.message
+
+
+def test_the_bounds_themselves_are_accepted() -> None:
+    parsed = parse_cart(cart([line("l1", "1000000000000.00", 1_000_000)]))
+    assert (parsed.lines[0].unit_price.amount, parsed.lines[0].quantity) == (Decimal(10**12), 1_000_000)
+    assert parse_rule(discount("d", "1000000000000", "order_fixed", priority=-(10**9))).priority == -(10**9)
 
 
 def test_cart_parses_with_money_lines() -> None:
