@@ -232,6 +232,18 @@ def test_a_good_activities_file_is_imported(customers):
         "order", "completed", 0, "offline", [])
 
 
+@pytest.mark.parametrize("cell, milli", [("12.5000", 12500), ("7.0000000", 7000), ("0.1250", 125)])
+def test_zeros_past_the_thousandth_are_dropped_from_an_amount(customers, cell, milli):
+    import_activities(customers, csv_text(["external_id", "customer_external_id", "amount"], ["a-1", "c-1", cell]))
+    assert stored_activity(customers, "a-1").amount_milli == milli
+
+
+@pytest.mark.parametrize("cell", ["2024-06-01t09:30:00z", "2024-06-01T09:30:00z", "2024-06-01t12:30:00+03:00"])
+def test_an_iso_time_may_be_written_in_lowercase(customers, cell):
+    import_activities(customers, csv_text(["external_id", "customer_external_id", "occurred_at"], ["a-1", "c-1", cell]))
+    assert stored_activity(customers, "a-1").occurred_at == datetime(2024, 6, 1, 9, 30, tzinfo=timezone.utc)
+
+
 @pytest.mark.parametrize("cell, instant", [
     ("2025-03-30T03:30", datetime(2025, 3, 30, 1, 30, tzinfo=timezone.utc)),   # skipped: read at +02:00
     ("2025-10-26T03:30", datetime(2025, 10, 26, 0, 30, tzinfo=timezone.utc)),  # repeated: the first, +03:00
@@ -298,6 +310,8 @@ def test_a_database_error_in_an_earlier_chunk_wins_over_a_later_bad_cell(custome
 @pytest.mark.parametrize("cells, column, message", [
     (["a-1", "c-1", "2024-06-31T10:00", "1"], "occurred_at", "Not a valid datetime."),
     (["a-1", "c-1", "2024-06-01T10:00", "1.2345"], "amount", "at most 3 decimals"),
+    (["a-1", "c-1", "2024-06-01T10:00", "1.23450"], "amount", "at most 3 decimals"),
+    (["a-1", "c-1", "2024-06-01T10:00", "1.000500"], "amount", "at most 3 decimals"),
     (["a-1", "c-1", "2024-06-01T10:00", "1", "USD"], "currency", "this shop counts in EUR, not USD"),
     (["a-1", "c-1", "2024-06-01T10:00", "1", "", "visit"], "kind", "Must be one of"),
 ])
@@ -463,6 +477,8 @@ UNUSUAL_ACTIVITIES = [
     ["a-3", "c-3", "appointment", "", "2026-10-25T03:30", "7", "EUR", "", "", "", "hair", ""],
     ["a-4", "c-1", "", "", "2024-06-01", "", "", "", "", "", "", ""],
     ["a-1", "c-2", "", "", "2024-06-01T09:30:00.123456-01:00", "3.25", "", "", "", "p3", "", ""],
+    ["a-5", "c-3", "", "", "2024-06-01t09:30:00z", "12.5000", "", "", "", "", "", ""],
+    ["a-6", "c-3", "", "", "2024-06-01t09:30", "0.0000", "", "", "", "", "", ""],
 ]
 
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, missing, validate
 
+from ..schemas import AMOUNT
 from .errors import ImportFailed
 
 #: Distinct cell texts remembered per column: plenty for kinds, statuses, places and prices,
@@ -136,10 +137,21 @@ def _converter(field: fields.Field, zone: ZoneInfo) -> Callable[[str], Any]:
         return _boolean
     if isinstance(field, fields.DateTime):
         return lambda text: _time(text, zone)
+    if AMOUNT in field.validators:
+        return _amount
     return _same
 
 
 def _same(text: str) -> str:
+    return text
+
+
+def _amount(text: str) -> str:
+    """Zeros past the thousandth drop (spreadsheets write ``12.5000``): amounts are kept in
+    thousandths, so only a non-zero 4th decimal is one the schema must refuse."""
+    whole, dot, fraction = text.partition(".")
+    if len(fraction) > 3 and not fraction[3:].strip("0"):
+        return f"{whole}{dot}{fraction[:3]}"
     return text
 
 
@@ -161,6 +173,8 @@ def _time(text: str, zone: ZoneInfo) -> datetime | str:
 
     Text that is no ISO 8601 time goes on unchanged, for the schema's field to refuse in its words.
     """
+    if text[-1:] == "z":   # ISO 8601 lets the UTC designator be lowercase; Python reads only ``Z``
+        text = text[:-1] + "Z"
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
