@@ -32,6 +32,18 @@ class Stripped(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON's true or false only: a string like "yes" or a 1 is refused, not read as true
+    (``"is_default": "yes"`` made a group the default). CSV cells keep ``fields.Boolean``."""
+
+    default_error_messages = {"invalid": "must be true or false"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):  # 1 == True, so the truthy set alone would let 1 in
+            raise self.make_error("invalid")
+        return value
+
+
 class GroupInSchema(Schema):
     """A new group; PATCH takes the same fields (all optional) except ``key``, which never changes."""
 
@@ -39,7 +51,7 @@ class GroupInSchema(Schema):
     key = fields.String(validate=[validate.Length(min=1, max=64), KEY])
     colour = fields.String(load_default="#64748B", validate=COLOUR)
     description = fields.String(load_default="", validate=validate.Length(max=1000))
-    is_default = fields.Boolean(load_default=False)
+    is_default = JsonBoolean(load_default=False)
     kind = fields.String(load_default="static", validate=validate.OneOf(["static", "dynamic"]))
     condition = fields.Dict(allow_none=True, metadata={"description": "dynamic groups only: SPEC §3 condition JSON"})
 
@@ -96,6 +108,14 @@ class CustomerInSchema(Schema):
     email_opt_in = fields.Boolean()
     sms_opt_in = fields.Boolean()
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=100))
+
+
+class CustomerEventSchema(CustomerInSchema):
+    """A customer event sent as JSON: its opt-ins are true or false, where a CSV file's cells
+    (read through ``CustomerInSchema``) may say yes, 1 or true."""
+
+    email_opt_in = JsonBoolean()
+    sms_opt_in = JsonBoolean()
 
 
 AMOUNT = validate.Regexp(r"^\d{1,11}(\.\d{1,3})?$", error='must be an amount such as "12.50" (at most 3 decimals)')

@@ -185,3 +185,29 @@ def test_a_rule_changed_while_its_group_is_deleted_answers_no_500(app, vip_shop)
     assert statuses == [200] * 8
     assert {rule["id"]: rule["groups"] for rule in vip_shop.get("/rules").json["items"] if rule["id"] != "r1"} == {
         f"t{number}": ["vip"] for number in range(4)}
+
+
+@pytest.mark.parametrize("sent", ["yes", "true", "1", 1, 0, None])
+def test_a_json_boolean_is_true_or_false_only(shop, sent):
+    # given: "is_default": "yes" used to make a group the default
+    response = shop.post("/groups", json={"name": "VIP", "is_default": sent})
+    # then
+    assert response.status_code == 422, response.json
+    assert list(response.json["error"]["fields"]) == ["is_default"]
+    assert shop.get("/groups/standard").json["is_default"] is True
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/events/customers", {"external_id": "ana", "email_opt_in": "yes"}),
+    ("/events/customers/batch", {"customers": [{"external_id": "ana", "sms_opt_in": 1}]}),
+])
+def test_a_customers_opt_in_sent_as_json_is_true_or_false_only(shop, path, body):
+    response = shop.post(path, json=body)
+    assert response.status_code == 422, response.json
+    assert "opt_in" in str(response.json["error"]["fields"])
+
+
+def test_a_json_boolean_true_or_false_is_taken(shop):
+    response = shop.post("/groups", json={"name": "VIP", "is_default": True})
+    assert response.status_code == 201, response.json
+    assert shop.post("/events/customers", json={"external_id": "ana", "email_opt_in": False}).status_code == 201

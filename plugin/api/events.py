@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..hooks import store_activity, store_customer, store_customers
-from ..schemas import ActivityInSchema, ActivityRecordedSchema, CustomerInSchema, RegistrationSchema
+from ..schemas import ActivityInSchema, ActivityRecordedSchema, CustomerEventSchema, RegistrationSchema
 from . import api_blueprint
 from .auth import current_shop
 from .rest import arguments, response
@@ -15,7 +15,7 @@ BATCH_LIMIT = 1000
 
 class CustomerBatchInSchema(Schema):
     customers = fields.List(
-        fields.Nested(CustomerInSchema), required=True, validate=validate.Length(min=1, max=BATCH_LIMIT),
+        fields.Nested(CustomerEventSchema), required=True, validate=validate.Length(min=1, max=BATCH_LIMIT),
         metadata={"description": "customer events, applied in order (the same external_id may repeat)"},
     )
 
@@ -27,7 +27,7 @@ class RegistrationBatchSchema(Schema):
 
 @api_blueprint.post("/events/customers")
 @response(RegistrationSchema(), status=200, also=(201,), description="200 for an update, 201 for a registration")
-@arguments(CustomerInSchema())
+@arguments(CustomerEventSchema())
 def customer_event(fields):
     registration = store_customer(current_shop().id, fields, actor="api")
     return registration, 201 if registration.created else 200
