@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -40,7 +41,15 @@ _RULE_KEYS = frozenset(
     {"id", "name", "kind", "groups", "priority", "combinable", "enabled", "starts_at", "ends_at",
      "applies_to", "value", "conditions", "trigger", "gift", "repeat", "max_per_order", "components"}
 )
-_GIFT_ONLY_KEYS = ("trigger", "gift", "repeat", "max_per_order")
+#: Fields only one kind takes, with the empty values another kind may still carry (a template
+#: that lists every key): ``{}`` as a trigger is "no trigger", ``[]`` no components.
+_KIND_ONLY_KEYS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "trigger": ("gift", (None, {})),
+    "gift": ("gift", (None, {})),
+    "repeat": ("gift", (None, False)),
+    "max_per_order": ("gift", (None,)),
+    "components": ("bundle", (None, [])),
+}
 _APPLIES_TO_KEYS = frozenset({"products", "categories", "exclude_products", "exclude_categories"})
 _CART_KEYS = frozenset({"currency", "now", "groups", "lines"})
 _LINE_KEYS = frozenset({"id", "product_id", "category_ids", "unit_price", "quantity"})
@@ -179,11 +188,7 @@ def parse_rule(data: Mapping[str, Any], path: str = "") -> Rule:
     ends_at = _moment(data.get("ends_at"), _join(path, "ends_at"))
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ValidationError(_join(path, "ends_at"), "must be after starts_at")
-    for key in _GIFT_ONLY_KEYS:
-        if kind != "gift" and data.get(key) is not None:
-            raise ValidationError(_join(path, key), "only gift rules take this field")
-    if kind != "bundle" and data.get("components") is not None:
-        raise ValidationError(_join(path, "components"), "only bundle rules take components")
+    _refuse_other_kinds_fields(data, kind, path)
     rule = Rule(
         id=rule_id,
         name=name,
@@ -204,6 +209,18 @@ def parse_rule(data: Mapping[str, Any], path: str = "") -> Rule:
         components = _components(_required(data, "components", path), _join(path, "components"))
         return replace(rule, components=components)
     return rule
+
+
+def _refuse_other_kinds_fields(data: Mapping[str, Any], kind: str, path: str) -> None:
+    """Another kind's field is refused unless it holds its empty value (``"repeat": false``)."""
+    for key, (owner, empty_values) in _KIND_ONLY_KEYS.items():
+        value = data.get(key)
+        if kind == owner or any(type(value) is type(empty) and value == empty for empty in empty_values):
+            continue
+        allowed = " or ".join("null" if empty is None else json.dumps(empty) for empty in empty_values)
+        raise ValidationError(
+            _join(path, key), f"only {owner} rules take {key} (a {kind} rule may give only {allowed})"
+        )
 
 
 def _value(data: Any, kind: str, path: str) -> Value | None:

@@ -137,6 +137,56 @@ def test_bad_kind_specific_fields_name_the_field(data: dict[str, Any], field: st
     assert (raised.value.field, words in raised.value.message) == (field, True)
 
 
+EVERY_KEY_EMPTY = {"trigger": None, "gift": None, "repeat": False, "max_per_order": None, "components": []}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        discount("d", "10"),
+        discount("d", "5.00", "order_fixed"),
+        increase("i", "10"),
+        bundle("b", [{"products": ["p1"]}, {"products": ["p2"]}], "15.00"),
+        gift("g", {"min_subtotal": "50.00"}),
+    ],
+)
+@pytest.mark.parametrize(
+    "empty",
+    [EVERY_KEY_EMPTY, {**EVERY_KEY_EMPTY, "trigger": {}, "gift": {}}, {"max_per_order": None, "components": None}],
+)
+def test_another_kinds_fields_may_hold_their_empty_values(data: dict[str, Any], empty: dict[str, Any]) -> None:
+    # given a template that lists every key, the other kinds' keys empty
+    template = {**data, **{key: value for key, value in empty.items() if key not in data}}
+
+    # when
+    parsed = parse_rule(template)
+
+    # then the rule is the one without them, and exports the same JSON
+    assert parsed == parse_rule(data)
+    assert rule_to_json(parsed) == rule_to_json(parse_rule(data))
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({**discount("d"), "components": [{"products": ["p1"]}]}, "components", "only bundle rules take components"),
+        ({**discount("d"), "repeat": True}, "repeat", "only gift rules take repeat (a discount rule may give only null or false)"),
+        ({**increase("i", "5"), "trigger": {"min_quantity": 2}}, "trigger", "only gift rules take trigger"),
+        ({**bundle("b", [{"products": ["p1"]}], "5.00"), "max_per_order": 1}, "max_per_order", "only gift rules"),
+        ({**discount("d"), "gift": {"product_id": "g1"}}, "gift", "only gift rules take gift"),
+        ({**gift("g", {}), "components": [{"products": ["p1"]}]}, "components", "a gift rule may give only null or []"),
+        ({**discount("d"), "repeat": 0}, "repeat", "only gift rules take repeat"),
+        ({**discount("d"), "components": {}}, "components", "only bundle rules take components"),
+        ({**discount("d"), "description": "Summer sale"}, "description", "unknown field"),
+    ],
+)
+def test_another_kinds_non_empty_fields_are_refused_by_name(data: dict[str, Any], field: str, words: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        parse_rule(data)
+    assert (raised.value.field, words in raised.value.message) == (field, True)
+    assert str(raised.value).startswith(f"{field}: ")
+
+
 def test_rule_list_errors_carry_the_index() -> None:
     with pytest.raises(ValidationError) as raised:
         parse_rules([discount("a"), discount("b", "150")])
