@@ -12,7 +12,7 @@ from ..models import Activity, ActivityItem, Customer, Shop
 from ..models._columns import UtcDateTime
 from ..models.activity import MILLI
 from ..services.activities import ITEM_FIELDS
-from ..sql import insert_ignoring_duplicates
+from ..sql import dialect_name, insert_ignoring_duplicates
 from . import staging
 from .bulk import RawFile
 from .checks import quote
@@ -169,5 +169,10 @@ class ActivityChunks:
         # New activities have no items, and no one else sees them yet to add any: a plain INSERT
         # spares PostgreSQL the speculative insertion of ON CONFLICT, row by row.
         insert = item.insert() if every_activity_is_new else insert_ignoring_duplicates(item)
-        session().execute(insert.from_select(["activity_id", "item_type", "value", "shop_id"],
-                                             wanted.add_columns(literal(self.shop.id)).order_by(activity.c.id)))
+        rows = wanted.add_columns(literal(self.shop.id))
+        if dialect_name() == "postgresql":
+            # Only there: SQLite takes the ORDER BY as a reason to walk every activity of the
+            # shop in id order, scanning the chunk's items for each one (200,000 activities
+            # took 20 minutes instead of seconds); its B-trees don't need the order anyway.
+            rows = rows.order_by(activity.c.id)
+        session().execute(insert.from_select(["activity_id", "item_type", "value", "shop_id"], rows))
