@@ -211,3 +211,26 @@ def test_a_json_boolean_true_or_false_is_taken(shop):
     response = shop.post("/groups", json={"name": "VIP", "is_default": True})
     assert response.status_code == 201, response.json
     assert shop.post("/events/customers", json={"external_id": "ana", "email_opt_in": False}).status_code == 201
+
+
+@pytest.mark.parametrize("customer_id", ["gid://shopify/Customer/123", "a/why", "gid%3A%2F%2Fshop%2F7"])
+def test_a_customer_id_with_slashes_is_reachable_under_its_group(shop, make_group, make_customer, customer_id):
+    # given: host ids like Shopify's "gid://shopify/Customer/123" are accepted at registration
+    external_id = customer_id.replace("%3A", ":").replace("%2F", "/")
+    make_customer(shop.shop, external_id)
+    make_group(shop.shop, "VIP")
+    assert shop.post("/groups/vip/members", json={"customer_ids": [external_id]}).status_code == 200
+    # when
+    why = shop.get(f"/groups/vip/members/{customer_id}/why")
+    removed = shop.delete(f"/groups/vip/members/{customer_id}")
+    # then
+    assert why.status_code == 200 and why.json["member"] is True, why.json
+    assert removed.status_code == 200 and removed.json["removed"] == external_id, removed.json
+
+
+def test_a_rule_id_with_slashes_is_reachable(vip_shop):
+    created = vip_shop.post("/rules", json={**VIP_SHOES, "id": "vip/shoes"})
+    assert created.status_code == 201, created.json
+    assert vip_shop.get("/rules/vip/shoes").json["id"] == "vip/shoes"
+    assert vip_shop.patch("/rules/vip/shoes", json={"name": "VIP shoes"}).status_code == 200
+    assert vip_shop.delete("/rules/vip/shoes").status_code == 200

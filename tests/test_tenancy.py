@@ -84,7 +84,8 @@ def test_a_registration_event_lands_in_the_callers_shop(two_shops):
 
 @pytest.mark.parametrize("method, path, status", [
     ("get", "/nowhere", 404),
-    ("get", "/groups/vip/members/shared-id/why/not", 404),
+    ("get", "/groups/vip/nowhere/why/not", 404),
+    ("get", "/groups/vip/members/shared-id/why/not", 405),  # customer "shared-id/why/not": DELETE only
     ("put", "/groups", 405),
     ("post", "/groups/vip", 405),
     ("get", "/events/customers", 405),
