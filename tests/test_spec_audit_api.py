@@ -234,3 +234,17 @@ def test_a_rule_id_with_slashes_is_reachable(vip_shop):
     assert vip_shop.get("/rules/vip/shoes").json["id"] == "vip/shoes"
     assert vip_shop.patch("/rules/vip/shoes", json={"name": "VIP shoes"}).status_code == 200
     assert vip_shop.delete("/rules/vip/shoes").status_code == 200
+
+
+@pytest.mark.parametrize("method, path", [
+    ("PATCH", "/groups/standard"), ("POST", "/groups"), ("POST", "/rules/import"), ("POST", "/checkout/evaluate"),
+])
+@pytest.mark.parametrize("data, status", [(None, 400), ("", 400), ("null", 422)])
+def test_no_body_is_a_400_and_a_null_body_a_422_on_every_route(shop, method, path, data, status):
+    # given: a PATCH without a body answered 200 (nothing changed) where /checkout/evaluate answered 400
+    headers = {**shop.headers, "Content-Type": "application/json"}
+    # when
+    response = shop.client.open(api_path(path), method=method, headers=headers, data=data)
+    # then
+    assert response.status_code == status, response.json
+    assert response.json["error"]["fields"] == ({"body": response.json["error"]["fields"]["body"]} if status == 422 else {})

@@ -22,9 +22,10 @@ NOT_JSON = "The request body is not valid JSON (send Content-Type: application/j
 
 class Parser(FlaskParser):
     def _raw_load_json(self, req):
-        """A body sent without a JSON Content-Type is refused as such (400), like a malformed one,
-        rather than read as no body at all ("name: missing")."""
-        if not is_json_request(req) and req.get_data(cache=True):
+        """A body sent without a JSON Content-Type, or no body at all, is refused as such (400),
+        like a malformed one and as on the raw-body routes, rather than read as an empty object
+        ("name: missing", or a PATCH changing nothing)."""
+        if not is_json_request(req) or not req.get_data(cache=True).strip():
             raise BadRequest(NOT_JSON)
         return super()._raw_load_json(req)
 
@@ -73,7 +74,7 @@ def _raw_json_object(view: Callable) -> Callable:
     @wraps(view)
     def json_object_view(*args, **kwargs):
         body = request.get_json(silent=True)
-        if body is None:
+        if body is None and request.get_data(cache=True).strip() != b"null":
             raise BadRequest(NOT_JSON)
         if not isinstance(body, dict):
             raise ValidationFailed.on("body", "must be a JSON object")
