@@ -248,3 +248,16 @@ def test_no_body_is_a_400_and_a_null_body_a_422_on_every_route(shop, method, pat
     # then
     assert response.status_code == status, response.json
     assert response.json["error"]["fields"] == ({"body": response.json["error"]["fields"]["body"]} if status == 422 else {})
+
+
+def test_a_rule_changed_while_it_is_deleted_answers_a_404_never_a_500(app, vip_shop):
+    # given: both read the rule, then wait for the shop's row; the second found it gone (500)
+    statuses = []
+    for round_number in range(4):
+        vip_shop.post("/rules", json={**VIP_SHOES, "id": f"t{round_number}"})
+        # when
+        statuses += sorted(_at_once(app, vip_shop, [("DELETE", f"/rules/t{round_number}"),
+                                                    ("PATCH", f"/rules/t{round_number}", {"priority": 1})]))
+    # then: the deletion happens; the change either before it or refused as not found
+    assert set(statuses) <= {200, 404} and statuses.count(200) >= 4, statuses
+    assert [rule["id"] for rule in vip_shop.get("/rules").json["items"]] == ["r1"]

@@ -45,10 +45,19 @@ def create_rule(shop: Shop, document: Mapping[str, Any]) -> PricingRule:
     return rule
 
 
+def _as_stored_now(rule: PricingRule) -> PricingRule:
+    """The rule read again once the shop is held: another request may have changed or deleted it
+    while we waited (a deletion read before would have been a 500, not a 404)."""
+    stored = session().get(PricingRule, rule.id, populate_existing=True)
+    if stored is None:
+        raise NotFound(f"No rule {rule.rule_id!r} in this shop.")
+    return stored
+
+
 def update_rule(shop: Shop, rule: PricingRule, changes: Mapping[str, Any]) -> PricingRule:
     """Merge ``changes`` into the rule's JSON (top-level keys) and validate the whole again."""
     hold_shop(shop)
-    session().refresh(rule)  # as a group's deletion may have left it while we waited
+    rule = _as_stored_now(rule)  # as a group's deletion may have left it while we waited
     if "id" in changes and changes["id"] != rule.rule_id:
         raise ValidationFailed.on("id", "a rule's id never changes; create a new rule instead")
     rule.definition = _valid_definition(shop, {**rule.definition, **changes})
@@ -58,7 +67,7 @@ def update_rule(shop: Shop, rule: PricingRule, changes: Mapping[str, Any]) -> Pr
 
 def delete_rule(shop: Shop, rule: PricingRule) -> None:
     hold_shop(shop)
-    session().delete(rule)
+    session().delete(_as_stored_now(rule))
     _rules_changed(shop)
 
 
