@@ -261,3 +261,11 @@ def test_a_rule_changed_while_it_is_deleted_answers_a_404_never_a_500(app, vip_s
     # then: the deletion happens; the change either before it or refused as not found
     assert set(statuses) <= {200, 404} and statuses.count(200) >= 4, statuses
     assert [rule["id"] for rule in vip_shop.get("/rules").json["items"]] == ["r1"]
+
+
+def test_a_group_deleted_twice_at_once_answers_a_404_never_a_500(app, shop):
+    statuses = []
+    for round_number in range(4):
+        shop.post("/groups", json={"name": f"Temporary {round_number}"})
+        statuses += sorted(_at_once(app, shop, [("DELETE", f"/groups/temporary-{round_number}")] * 2))
+    assert statuses == [200, 404] * 4, statuses  # one deletes, the other finds it gone

@@ -129,7 +129,8 @@ def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:
     row is deleted.
     """
     hold_shop(shop)
-    session().execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    if session().scalar(select(Group.id).where(Group.id == group.id).with_for_update()) is None:
+        raise NotFound(f"No group {group.key!r} in this shop.")  # deleted by the request we waited for
     session().refresh(group, ["is_default"])  # a switch that committed while we waited counts
     if group.is_default:
         raise Conflict("The default group cannot be deleted; make another group the default first.")
