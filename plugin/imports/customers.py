@@ -124,7 +124,8 @@ class CustomerChunks:
         if dialect_name() == "postgresql":
             return self._insert_joining_at_once(insert_new)
         new_ids = list(session().scalars(insert_new))
-        add_members(self.shop, self.default_group, sorted(new_ids), source=SOURCE, actor=self.actor)
+        add_members(self.shop, self.default_group, sorted(new_ids), source=SOURCE, actor=self.actor,
+                    group_held=True)  # by merge
         return len(new_ids)
 
     def _insert_joining_at_once(self, insert_new) -> int:
