@@ -118,7 +118,9 @@ class CustomerEventSchema(CustomerInSchema):
     sms_opt_in = JsonBoolean()
 
 
-AMOUNT = validate.Regexp(r"^\d{1,11}(\.\d{1,3})?$", error='must be an amount such as "12.50" (at most 3 decimals)')
+#: Zeros past the thousandth are allowed (spreadsheets write ``12.5000``): amounts are kept in
+#: thousandths, so only a non-zero 4th decimal is refused, by the API and the imports alike.
+AMOUNT = validate.Regexp(r"^\d{1,11}(\.\d{1,3}0*)?$", error='must be an amount such as "12.50" (at most 3 decimals)')
 
 
 class ActivityInSchema(Schema):

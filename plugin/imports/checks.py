@@ -145,7 +145,7 @@ def _validator_check(check: validate.Validator, cell: str) -> str:
         return f"{cell} ~ '{_EMAIL}'"
     if isinstance(check, validate.Regexp) and check.regex.flags == re.UNICODE and check.regex.pattern[:1] == "^":
         pattern = check.regex.pattern.replace(r"\d", _DIGITS)
-        if re.fullmatch(r"[\^$\\.()?{},0-9\[\]-]*", pattern):  # plain enough to read the same in SQL
+        if re.fullmatch(r"[\^$\\.()?*{},0-9\[\]-]*", pattern):  # plain enough to read the same in SQL
             return f"{cell} ~ {quote(pattern)}"
     return "false"
 

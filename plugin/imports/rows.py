@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, missing, validate
 
-from ..schemas import AMOUNT
 from .errors import ImportFailed
 
 #: Distinct cell texts remembered per column: plenty for kinds, statuses, places and prices,
@@ -137,21 +136,10 @@ def _converter(field: fields.Field, zone: ZoneInfo) -> Callable[[str], Any]:
         return _boolean
     if isinstance(field, fields.DateTime):
         return lambda text: _time(text, zone)
-    if AMOUNT in field.validators:
-        return _amount
     return _same
 
 
 def _same(text: str) -> str:
-    return text
-
-
-def _amount(text: str) -> str:
-    """Zeros past the thousandth drop (spreadsheets write ``12.5000``): amounts are kept in
-    thousandths, so only a non-zero 4th decimal is one the schema must refuse."""
-    whole, dot, fraction = text.partition(".")
-    if len(fraction) > 3 and not fraction[3:].strip("0"):
-        return f"{whole}{dot}{fraction[:3]}"
     return text
 
 
