@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .schemas import JsonBoolean
+
 RULE_KINDS = ("discount", "increase", "gift", "bundle")
 VALUE_TYPES = ("percent", "fixed", "order_fixed", "fixed_price")
 
@@ -89,7 +91,7 @@ class RuleListSchema(Schema):
 
 class RuleImportSchema(Schema):
     rules = fields.List(fields.Dict(), required=True, metadata={"description": "rules in the export format"})
-    replace = fields.Boolean(load_default=False, metadata={"description": "drop the rules the file does not name"})
+    replace = JsonBoolean(load_default=False, metadata={"description": "drop the rules the file does not name"})
 
 
 class RuleDeletedSchema(Schema):
