@@ -34,7 +34,8 @@ class Stripped(fields.String):
 
 class JsonBoolean(fields.Boolean):
     """JSON's true or false only: a string like "yes" or a 1 is refused, not read as true
-    (``"is_default": "yes"`` made a group the default). CSV cells keep ``fields.Boolean``."""
+    (``"is_default": "yes"`` made a group the default). A CSV cell is read before its field
+    sees it (``imports.rows``: true or false in any case); the Python hooks keep ``fields.Boolean``."""
 
     default_error_messages = {"invalid": "must be true or false"}
 
@@ -111,8 +112,8 @@ class CustomerInSchema(Schema):
 
 
 class CustomerEventSchema(CustomerInSchema):
-    """A customer event sent as JSON: its opt-ins are true or false, where a CSV file's cells
-    (read through ``CustomerInSchema``) may say yes, 1 or true."""
+    """A customer event sent as JSON: its opt-ins are true or false, where the Python hooks
+    (through ``CustomerInSchema``) also take what ``fields.Boolean`` reads, such as "yes" or 1."""
 
     email_opt_in = JsonBoolean()
     sms_opt_in = JsonBoolean()
