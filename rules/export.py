@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from .model import Rule, Trigger
@@ -20,7 +21,7 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
         applies_to["exclude_categories"] = list(rule.applies_to.exclude_categories)
     conditions: dict[str, Any] = {}
     if rule.conditions.min_subtotal is not None:
-        conditions["min_subtotal"] = str(rule.conditions.min_subtotal)
+        conditions["min_subtotal"] = _plain(rule.conditions.min_subtotal)
     if rule.conditions.min_quantity is not None:
         conditions["min_quantity"] = rule.conditions.min_quantity
     data: dict[str, Any] = {
@@ -36,7 +37,7 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
         "applies_to": applies_to,
     }
     if rule.value is not None:
-        data["value"] = {"type": rule.value.type, "amount": str(rule.value.amount)}
+        data["value"] = {"type": rule.value.type, "amount": _plain(rule.value.amount)}
     data["conditions"] = conditions
     if rule.kind == "gift" and rule.gift is not None:
         trigger = rule.trigger or Trigger()
@@ -48,7 +49,7 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
         if trigger.min_quantity is not None:
             trigger_data["min_quantity"] = trigger.min_quantity
         if trigger.min_subtotal is not None:
-            trigger_data["min_subtotal"] = str(trigger.min_subtotal)
+            trigger_data["min_subtotal"] = _plain(trigger.min_subtotal)
         data["trigger"] = trigger_data
         data["gift"] = {"product_id": rule.gift.product_id, "name": rule.gift.name, "quantity": rule.gift.quantity}
         data["repeat"] = rule.repeat
@@ -59,3 +60,8 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
             for c in rule.components
         ]
     return data
+
+
+def _plain(amount: Decimal) -> str:
+    """The amount as parsing reads it back: ``str`` writes 0.0000001 as "1E-7", which it refuses."""
+    return format(amount, "f")
