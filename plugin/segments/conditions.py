@@ -37,7 +37,9 @@ NARROWINGS = ("location", "product", "category", "staff")
 #: Bounds that keep every value inside the database's integers and the calendar.
 MAX_COUNT = {"rfm_r": 32_767, "rfm_f": 32_767, "rfm_m": 32_767}  # SMALLINT columns
 MAX_WHOLE_NUMBER = 2**31 - 1
-MAX_AMOUNT = Decimal(10) ** 9
+#: A lifetime's spend in a currency of large units (VND, IDR) passes 10^9; in thousandths this
+#: still fits a BIGINT with room for the sums it is compared with.
+MAX_AMOUNT = Decimal(10) ** 15
 MILLI = Decimal("0.001")
 MAX_SPAN = {"days": 36_600, "months": 1_200}
 WINDOW_UNITS = ("days", "months")

@@ -90,10 +90,11 @@ def refresh_customer_groups(
                 entering.setdefault(group_id, []).append(customer_id)
             elif member and not matches:
                 leaving.setdefault(group_id, []).append(customer_id)
-    for group_id, ids in entering.items():
-        add_members(shop, session().get(Group, group_id), ids, source="condition", actor=ACTOR)
-    for group_id, ids in leaving.items():
-        remove_members(shop, session().get(Group, group_id), ids, source="condition", actor=ACTOR)
+    for group_id, _condition in groups:  # in key order: two events lock the groups they change alike
+        if group_id in entering:
+            add_members(shop, session().get(Group, group_id), entering[group_id], source="condition", actor=ACTOR)
+        if group_id in leaving:
+            remove_members(shop, session().get(Group, group_id), leaving[group_id], source="condition", actor=ACTOR)
     return entering
 
 

@@ -141,6 +141,7 @@ def test_preview_refuses_a_bad_condition(salon, condition, path, words):
     pytest.param({"metric": "past_count", "op": "in", "value": [1, 2 ** 63]}, "value[1]", id="count of 2^63 in a list"),
     pytest.param({"metric": "rfm_r", "op": "<", "value": 2 ** 40}, "value", id="an RFM score of 2^40"),
     pytest.param({"metric": "total_spent", "op": "<", "value": "100000000000000000"}, "value", id="amount of 10^17"),
+    pytest.param({"metric": "total_spent", "op": ">", "value": "1000000000000000.001"}, "value", id="just over 10^15"),
     pytest.param({**LEAF, "within": {"last": 100_000, "unit": "months"}}, "within.last", id="window of 100000 months"),
     pytest.param({**LEAF, "within": {"last": 10 ** 7, "unit": "days"}}, "within.last", id="window of 10^7 days"),
     pytest.param({"metric": "registered_at", "op": "<", "value": {"ago": 10 ** 6, "unit": "days"}}, "value.ago",
@@ -244,6 +245,9 @@ def matches(salon, condition, now=NOW) -> set[str]:
     pytest.param({"metric": "total_spent", "op": "between", "value": [60.5, 61]}, True, id="numbers in between"),
     pytest.param({"metric": "total_spent", "op": "between", "value": [0.1, 60.499]}, False,
                  id="numbers in between, just below"),
+    pytest.param({"metric": "total_spent", "op": "<", "value": "5000000000000"}, True,
+                 id="a lifetime in VND: 5 * 10^12"),
+    pytest.param({"metric": "total_spent", "op": "<", "value": 10 ** 15}, True, id="the largest amount, 10^15"),
 ])
 def test_an_amount_may_be_a_json_number(salon, ana, condition, ana_matches):
     # given Ana's past spending of 60.50; when the amount comes as a JSON number, then it is
