@@ -91,10 +91,14 @@ def refresh_customer_groups(
             elif member and not matches:
                 leaving.setdefault(group_id, []).append(customer_id)
     for group_id, _condition in groups:  # in key order: two events lock the groups they change alike
+        group = session().get(Group, group_id) if group_id in entering or group_id in leaving else None
+        if group is None:  # unchanged, or deleted since the list was read
+            entering.pop(group_id, None)
+            continue
         if group_id in entering:
-            add_members(shop, session().get(Group, group_id), entering[group_id], source="condition", actor=ACTOR)
+            add_members(shop, group, entering[group_id], source="condition", actor=ACTOR)
         if group_id in leaving:
-            remove_members(shop, session().get(Group, group_id), leaving[group_id], source="condition", actor=ACTOR)
+            remove_members(shop, group, leaving[group_id], source="condition", actor=ACTOR)
     return entering
 
 

@@ -246,3 +246,18 @@ def test_a_preset_can_be_deleted_and_is_then_left_alone(salon, make_customer, hi
     changes = refresh.refresh_shop(shop, NOW)
     assert "first-visit-follow-ups" not in {change.key for change in changes}
     assert salon.get("/groups/first-visit-follow-ups").status_code == 404
+
+
+def test_a_group_deleted_after_the_list_was_read_is_passed_over(salon, make_customer, history):
+    # given a visitor, and the shop's dynamic groups as an event read them (Visitors among them)
+    shop = salon.shop
+    ana = make_customer(shop, "ana")
+    history.add(shop, ana, [done(local(2026, 6, 1))])
+    group = visitors_group(shop)
+    listed = [(group.id, VISITED)]
+    # when Visitors is deleted before the event writes its changes
+    assert salon.delete("/groups/visitors").status_code == 200
+    entered = refresh.refresh_customer_groups(shop, [ana.id], ShopClock.at(NOW, shop.timezone), listed)
+    # then the event goes on without it, and says nobody entered it
+    assert entered == {}
+    assert session().scalar(select(Group).where(Group.id == group.id)) is None
