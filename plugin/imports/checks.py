@@ -82,27 +82,38 @@ def _value_check(field: fields.Field, cell: str, zone: str) -> str:
         return _list_check(field, cell)
     if kind in (fields.String, fields.Email):  # (``Email`` is a validator in the field's list)
         return _all([_validator_check(check, cell) for check in field.validators])
+    if kind is fields.AwareDateTime and all(isinstance(check, validate.Range) for check in field.validators):
+        return _time_check(cell, zone, [_years_inside(check, cell) for check in field.validators])
     if field.validators:
         return "false"
     if kind is fields.Boolean:
         return f"({cell} ~ '^[A-Za-z]{{4,5}}$' AND lower({cell}) IN ('true', 'false'))"
     if kind is fields.Date:
         return f"(CASE WHEN {cell} ~ '^{_DATE}$' THEN {_real_day(cell)} ELSE false END)"
-    if kind is fields.AwareDateTime:
-        return _time_check(cell, zone)
     return "false"
 
 
-def _time_check(cell: str, zone: str) -> str:
-    """An ISO time whose day exists; one without offset only when no clock change is near
-    (two days either side), where PostgreSQL's and Python's reading of local time agree."""
+def _time_check(cell: str, zone: str, also: list[str] = ()) -> str:
+    """An ISO time whose day exists (and that meets ``also``, tested once the cell is known to
+    be one); one without offset only when no clock change is near (two days either side), where
+    PostgreSQL's and Python's reading of local time agree."""
     def offset(sign: str) -> str:
         moment = f"(({cell})::timestamp {sign} interval '2 days')"
         return f"({moment} AT TIME ZONE 'UTC' AT TIME ZONE {quote(zone)} - {moment})"
     steady = f"{offset('-')} = {offset('+')}"
     return (f"(CASE WHEN NOT {cell} ~ '^{_DATE}[T ]{_CLOCK}{_OFFSET}?$' THEN false "
             f"WHEN NOT {_real_day(cell)} THEN false "
+            + "".join(f"WHEN NOT {check} THEN false " for check in also) +
             f"WHEN {_has_offset(cell)} THEN true ELSE {steady} END)")
+
+
+def _years_inside(check: validate.Range, cell: str) -> str:
+    """A time written in a year strictly inside the range's years: no offset moves it out. The
+    years at the edges go to the Python loader, which applies the range exactly."""
+    year = f"substr({cell}, 1, 4)::int"
+    bounds = [f"{year} > {check.min.year}" if check.min is not None else "",
+              f"{year} < {check.max.year}" if check.max is not None else ""]
+    return _all([bound for bound in bounds if bound])
 
 
 def _has_offset(cell: str) -> str:
