@@ -113,3 +113,18 @@ def test_members_of_a_dynamic_group_are_set_by_its_condition_alone(shop, vip, ma
     assert (removed.status_code, removed.json["error"]["code"]) == (409, "conflict")
     items = shop.get("/groups/cluj/members").json["items"]
     assert [(item["customer"]["external_id"], item["source"]) for item in items] == [("c1", "condition")]
+
+
+def test_a_customer_id_with_a_newline_reaches_its_routes(shop, vip, make_customer):
+    # given: an external id the events accept; werkzeug's path converter stopped at the newline,
+    # so both routes (and the API's catch-all) missed and the host answered its HTML 404
+    make_customer(shop.shop, "a\nb")
+    shop.post("/groups/vip/members", json={"customer_ids": ["a\nb"]})
+    # when
+    why = shop.get("/groups/vip/members/a%0Ab/why")
+    removed = shop.delete("/groups/vip/members/a%0Ab")
+    unknown = shop.delete("/groups/vip/members/x%0Ay")
+    # then
+    assert why.status_code == 200 and why.json["member"] is True
+    assert removed.status_code == 200 and removed.json["removed"] == "a\nb"
+    assert unknown.status_code == 404 and unknown.json["error"]["code"] == "not_found"

@@ -152,3 +152,12 @@ def test_a_rule_sent_back_as_it_was_read_is_taken_without_its_read_only_needs_gr
     assert (patched.json["name"], patched.json["needs_group"]) == ("VIP shoes", False)
     assert [rule["priority"] for rule in vip_shop.get("/rules").json["items"]] == [5, 10]
     assert all("needs_group" not in rule for rule in vip_shop.get("/rules/export").json["items"])
+
+
+def test_a_rule_id_with_a_newline_is_reachable_and_a_missing_one_answers_json(vip_shop):
+    assert vip_shop.post("/rules", json={**VIP_SHOES, "id": "vip\nshoes"}).status_code == 201
+    assert vip_shop.get("/rules/vip%0Ashoes").json["id"] == "vip\nshoes"
+    missing = vip_shop.delete("/rules/no%0Asuch")
+    assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+    unrouted = vip_shop.get("/no%0Asuch")
+    assert unrouted.status_code == 404 and unrouted.is_json

@@ -36,7 +36,7 @@ def _http_error(error: HTTPException):
     return {"error": {"code": _CODES.get(code, "error"), "message": error.description, "fields": {}}}, code, headers
 
 
-@api_blueprint.route("/<path:_unrouted>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@api_blueprint.route("/<customer_groups_id:_unrouted>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unrouted(_unrouted: str):
     """A path under the API's prefix that is no route, or a method its route does not take.
 

@@ -39,7 +39,7 @@ def add_members(body, key):
     }
 
 
-@api_blueprint.delete("/groups/<key>/members/<path:customer_id>", merge_slashes=False)
+@api_blueprint.delete("/groups/<key>/members/<customer_groups_id:customer_id>", merge_slashes=False)
 @response(MemberRemovedSchema())
 def remove_member(key, customer_id):
     shop = current_shop()
@@ -50,7 +50,7 @@ def remove_member(key, customer_id):
     return {"removed": customer_id, "moved_to_default": bool(moved)}
 
 
-@api_blueprint.get("/groups/<key>/members/<path:customer_id>/why", merge_slashes=False)
+@api_blueprint.get("/groups/<key>/members/<customer_groups_id:customer_id>/why", merge_slashes=False)
 @response(MembershipWhySchema())
 @arguments(WhyArgs(), location="query")
 def why_member(args, key, customer_id):

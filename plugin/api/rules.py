@@ -31,14 +31,14 @@ def create_rule(document):
     return _stored(rules.create_rule(shop, document), group_keys(shop))
 
 
-@api_blueprint.get("/rules/<path:rule_id>", merge_slashes=False)
+@api_blueprint.get("/rules/<customer_groups_id:rule_id>", merge_slashes=False)
 @response(StoredRuleSchema())
 def get_rule(rule_id):
     shop = current_shop()
     return _stored(rules.get_rule(shop, rule_id), group_keys(shop))
 
 
-@api_blueprint.patch("/rules/<path:rule_id>", merge_slashes=False)
+@api_blueprint.patch("/rules/<customer_groups_id:rule_id>", merge_slashes=False)
 @response(StoredRuleSchema())
 @arguments(RulePatchSchema(partial=True), raw=True)
 def update_rule(changes, rule_id):
@@ -47,7 +47,7 @@ def update_rule(changes, rule_id):
     return _stored(rule, group_keys(shop))
 
 
-@api_blueprint.delete("/rules/<path:rule_id>", merge_slashes=False)
+@api_blueprint.delete("/rules/<customer_groups_id:rule_id>", merge_slashes=False)
 @response(RuleDeletedSchema())
 def delete_rule(rule_id):
     shop = current_shop()
