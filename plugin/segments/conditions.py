@@ -34,6 +34,9 @@ OPERATORS = {
     "campaign": {"=", "!="},
 }
 NARROWINGS = ("location", "product", "category", "staff")
+#: The years a date or time in a condition may name: the years events are stored in (and a day at
+#: either end of the calendar, moved to UTC or to the next day, overflows: a 500).
+YEARS = (1900, 9000)
 #: Bounds that keep every value inside the database's integers and the calendar.
 MAX_COUNT = {"rfm_r": 32_767, "rfm_f": 32_767, "rfm_m": 32_767}  # SMALLINT columns
 MAX_WHOLE_NUMBER = 2**31 - 1
@@ -247,10 +250,18 @@ def _time(value: Any, path: str) -> datetime | date | RelativeTime:
         return RelativeTime(_whole_number(ago, _at(path, "ago"), 0, MAX_SPAN[unit]), unit)
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+            written = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            return _in_years(written, path)
     raise ConditionError(path, 'must be an ISO 8601 date or time, or {"ago": N, "unit": "days"|"months"}')
+
+
+def _in_years(value: date, path: str) -> Any:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ConditionError(path, f"must be between the years {YEARS[0]} and {YEARS[1]}")
+    return value
 
 
 def _window(data: Any, path: str) -> Window | Period:
@@ -276,9 +287,10 @@ def _period(data: dict, path: str) -> Period:
     bounds = []
     for key in ("from", "to"):
         try:
-            bounds.append(date.fromisoformat(data.get(key)))
+            day = date.fromisoformat(data.get(key))
         except (TypeError, ValueError):
             raise ConditionError(_at(path, key), "must be a date such as 2026-01-31") from None
+        bounds.append(_in_years(day, _at(path, key)))
     if bounds[0] > bounds[1]:
         raise ConditionError(_at(path, "to"), "must not be before from")
     return Period(*bounds)
