@@ -496,6 +496,25 @@ def test_the_simulator_offers_five_empty_rows_and_the_shops_currency(client, pri
     assert 'name="groups" value="vip"' in page and 'name="groups" value="guests"' in page
 
 
+def input_names(page: str, prefix: str) -> dict[str, str]:
+    """The accessible name (``aria-label``) of each input whose id starts with ``prefix``."""
+    tags = re.findall(rf'<input[^>]*id="{prefix}[^"]*"[^>]*>', page)
+    return {re.search(r' id="([^"]+)"', tag).group(1): html.unescape(re.search(r'aria-label="([^"]*)"', tag).group(1))
+            for tag in tags}
+
+
+def test_each_cart_and_component_input_is_named_by_its_own_row(client, priced_shop):
+    # the names once took the column's number: "Categories of line 2" in every row
+    cart = input_names(client.get(f"{RULES}/simulate").text, "lines-")
+    assert cart["lines-0-product_id"] == "Product id of line 1"
+    assert cart["lines-2-categories"] == "Categories of line 3"
+    assert cart["lines-4-quantity"] == "Quantity of line 5"
+    components = input_names(client.get(f"{RULES}/new").text, "components-")
+    assert components["components-0-quantity"] == "Quantity of component 1"
+    assert components["components-2-products"] == "Products of component 3"
+    assert len(set(cart.values())) == len(cart) and len(set(components.values())) == len(components)
+
+
 def test_simulate_for_a_group_shows_the_discounted_total_and_why_other_rules_did_not_apply(client, priced_shop):
     before = stored(priced_shop), priced_shop.rules_revision
     # when
