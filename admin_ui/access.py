@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
+from plugin.errors import BadRequest
 from plugin.licensing import has_access
 from plugin.models import Shop
 from plugin.services import shops
@@ -33,6 +34,15 @@ def _require_admin_of_a_licensed_shop() -> Response | tuple[str, int] | None:
             plans=current_app.config["CUSTOMER_GROUPS_PLANS_WITH_ACCESS"],
         ), 403
     return None
+
+
+@admin_blueprint.before_request
+def _refuse_nul_characters() -> None:
+    """A NUL (U+0000) in a query, form field or path is refused: nobody types one, and
+    PostgreSQL cannot compare or store it in text (the search, filters, forms and paths were a 500)."""
+    given = [*request.args.listvalues(), *request.form.listvalues(), list((request.view_args or {}).values())]
+    if any("\x00" in str(value) for values in given for value in values):
+        raise BadRequest("The request holds a NUL character (U+0000), which no field accepts: remove it and try again.")
 
 
 def current_shop() -> Shop:
