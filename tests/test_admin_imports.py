@@ -98,6 +98,9 @@ def test_a_good_activities_file_is_imported_and_refreshes_segments(client, signe
     ("customers", "external_id,colour\nc1,red\n", "1", "colour", "unknown column"),
     ("activities", ACTIVITIES.replace("2026-02-10T10:00:00+02:00", "yesterday"), "3", "occurred_at", "Not a valid datetime."),
     ("activities", ACTIVITIES.replace("a2,c1", "a2,ghost"), "3", "customer_external_id", ""),
+    # PostgreSQL cannot hold a NUL in text: these were a 500 there
+    ("customers", CUSTOMERS.replace("Bob", "B\x00b"), "3", "first_name", "NUL character"),
+    ("activities", ACTIVITIES.replace("Centre", "Cen\x00tre"), "4", "location", "NUL character"),
 ])
 def test_a_bad_row_is_named_and_nothing_is_imported(client, signed_in, kind, text, row, column, message):
     if kind == "activities":

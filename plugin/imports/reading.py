@@ -18,7 +18,7 @@ def read_header(records: Iterator[tuple[int, list[str]]], known: Iterable[str], 
         _, header = next(records)
     except StopIteration:
         raise ImportFailed(HEADER_ROW, None, "the file is empty; it needs a header row") from None
-    names = [cell.strip().lstrip("\ufeff").strip() for cell in header]
+    names = [column_name(cell) for cell in header]
     known = list(known)
     seen: set[str] = set()
     for name in names:
@@ -34,9 +34,11 @@ def read_header(records: Iterator[tuple[int, list[str]]], known: Iterable[str], 
 
 
 def numbered_records(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
-    """``(row number, cells)`` for each record, streamed; a decoding or CSV error names its row."""
+    """``(row number, cells)`` for each record, streamed; a decoding or CSV error names its row,
+    a NUL character (which PostgreSQL cannot hold in text: a 500) its row and column."""
     reader = csv.reader(text, strict=True)
     row = 0
+    header: list[str] = []
     while True:
         row += 1
         try:
@@ -47,7 +49,17 @@ def numbered_records(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
             raise ImportFailed(row, None, "the file is not UTF-8 text") from None
         except csv.Error as error:
             raise ImportFailed(row, None, f"not valid CSV ({error})") from None
+        if "\x00" in "".join(record):
+            place = next(index for index, cell in enumerate(record) if "\x00" in cell)
+            column = column_name(header[place]) if row > HEADER_ROW and place < len(header) else None
+            raise ImportFailed(row, column, "holds a NUL character (U+0000); no column accepts one")
+        header = header or record
         yield row, record
+
+
+def column_name(cell: str) -> str:
+    """A header cell as a column name: without surrounding spaces or a byte order mark."""
+    return cell.strip().lstrip("\ufeff").strip()
 
 
 class CountingReader(io.RawIOBase):
