@@ -694,6 +694,15 @@ def test_a_post_without_the_csrf_token_is_refused(csrf_client, signed_in, path, 
     assert stored(signed_in) == before
 
 
+def test_the_switches_repeat_no_id(csrf_client, signed_in):
+    # each switch's form once repeated id="csrf_token"
+    add_rule(signed_in, id="r2")
+    page = csrf_client.get(f"{RULES}/").text
+    assert page.count('name="csrf_token"') == 2
+    ids = re.findall(r'<[^>]* id="([^"]+)"', page)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
 def test_the_same_posts_with_the_token_go_through(csrf_client, signed_in):
     token = csrf_token(csrf_client.get(f"{RULES}/new").text)
     assert csrf_client.post(f"{RULES}/new", data={**rule_form("Fresh"), "csrf_token": token}).status_code == 302

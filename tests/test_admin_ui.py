@@ -37,6 +37,11 @@ def field_error(page: str, field: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).strip() if found else ""
 
 
+def assert_unique_ids(page: str) -> None:
+    ids = re.findall(r'<[^>]* id="([^"]+)"', page)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
 def flashes(page: str) -> list[str]:
     return [html.unescape(text) for text in re.findall(r'<p class="cg-flash[^"]*"[^>]*>(.*?)</p>', page, re.S)]
 
@@ -587,6 +592,17 @@ def csrf_client(app, shop, make_group, make_customer):
 
 def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_a_form_in_every_row_repeats_no_id(csrf_client, shop, make_customer):
+    # each row's Remove form once repeated id="csrf_token"
+    for number in (2, 3):
+        make_customer(shop.shop, f"c{number}")
+    page = csrf_client.get(f"{ADMIN}/standard").text
+    assert page.count("/members/remove") == 3 and page.count('name="csrf_token"') == 3
+    assert_unique_ids(page)
+    assert csrf_client.post(f"{ADMIN}/standard/members/remove",
+                            data={"customer_id": "c1", "csrf_token": csrf_token(page)}).status_code == 302
 
 
 @pytest.mark.parametrize("path, data", [
