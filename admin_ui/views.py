@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, url_for
 
 from plugin.db import session
 from plugin.errors import Conflict, CustomerGroupsError
+from plugin.models.group import STANDARD_KEY
 from plugin.schemas import GroupInSchema, GroupPatchSchema
 from plugin.services import groups, members
 
@@ -75,7 +76,7 @@ def delete_group(key: str):
     return render_template(
         "customer_groups/group_delete.html", group=group, form=form, deletable=group.deletable,
         moving=members.count_moving_on_delete(group) if group.deletable else 0,
-        default_group=members.default_group(shop),
+        default_group=members.default_group(shop), standard_key=STANDARD_KEY,
     ), 200 if group.deletable else 409
 
 

@@ -308,16 +308,16 @@ def test_delete_asks_first_then_moves_customers_without_another_group_to_default
     assert client.get(f"{ADMIN}/vip").status_code == 404
 
 
-@pytest.mark.parametrize("key", ["standard", "guests"])
-def test_the_default_and_built_in_groups_cannot_be_deleted(client, signed_in, key):
+@pytest.mark.parametrize("key, refusal", [("standard", "never deleted"), ("guests", "cannot be deleted")])
+def test_the_default_and_built_in_groups_cannot_be_deleted(client, signed_in, key, refusal):
     page = client.get(f"{ADMIN}/{key}/delete")
     assert page.status_code == 409
-    assert "cannot be deleted" in page.text and "Delete group" not in page.text
+    assert refusal in page.text and "Delete group" not in page.text
     # when: posted anyway
     response = client.post(f"{ADMIN}/{key}/delete")
     # then
     assert response.status_code == 302
-    assert any("cannot be deleted" in message for message in flashes(client.get(response.headers["Location"]).text))
+    assert any(refusal in message for message in flashes(client.get(response.headers["Location"]).text))
     assert key in groups_of(signed_in)
 
 
@@ -626,6 +626,23 @@ def test_the_same_posts_with_the_token_go_through(csrf_client, shop):
     token = csrf_token(csrf_client.get(f"{ADMIN}/vip/delete").text)
     assert csrf_client.post(f"{ADMIN}/vip/delete", data={"csrf_token": token}).status_code == 302
     assert set(groups_of(shop.shop)) == before - {"vip"} | {"fresh"}
+
+
+def test_standard_as_the_default_is_never_deleted_whatever_the_default(client, signed_in):
+    # it was told to make another group the default first, which would not have helped
+    page = client.get(f"{ADMIN}/standard/delete")
+    refused = client.post(f"{ADMIN}/standard/delete", data={})
+    assert page.status_code == 409 and "never deleted" in page.text and "default first" not in page.text
+    message = " ".join(flashes(client.get(refused.headers["Location"]).text))
+    assert "never deleted" in message and "default first" not in message
+    assert "standard" in groups_of(signed_in)
+
+
+def test_a_default_group_cannot_be_deleted_until_another_is_the_default(client, signed_in, make_group):
+    make_group(signed_in, "Retail")
+    client.post(f"{ADMIN}/retail/edit", data=form("Retail", is_default="y"))
+    page = client.get(f"{ADMIN}/retail/delete")
+    assert page.status_code == 409 and "Make another group the default first." in page.text
 
 
 def test_standard_cannot_be_deleted_once_another_group_is_the_default(client, signed_in, make_group):

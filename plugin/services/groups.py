@@ -132,12 +132,12 @@ def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:
     if session().scalar(select(Group.id).where(Group.id == group.id).with_for_update()) is None:
         raise NotFound(f"No group {group.key!r} in this shop.")  # deleted by the request we waited for
     session().refresh(group, ["is_default"])  # a switch that committed while we waited counts
+    if group.key == STANDARD_KEY:  # first: making another group the default would not help
+        raise Conflict(f"{group.name} is the group every shop starts with: it can be renamed and recoloured, never deleted.")
     if group.is_default:
         raise Conflict("The default group cannot be deleted; make another group the default first.")
     if group.builtin:
         raise Conflict(f"{group.name} is built in and cannot be deleted.")
-    if group.key == STANDARD_KEY:
-        raise Conflict(f"{group.name} is the group every shop starts with: it can be renamed and recoloured, never deleted.")
     moved = rehome_members_of(shop, group, actor=actor)
     detach_group(shop, group.key)
     session().execute(delete(MembershipEvent).where(MembershipEvent.group_id == group.id))
