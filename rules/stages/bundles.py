@@ -46,11 +46,8 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
     if not any(component_lines):
         state.note(rule, "no_lines")
         return
-    if not rule.rule.conditions.empty:
-        unmet = state.unmet_condition(rule, state.eligible(rule))  # SPEC §2: over the eligible lines
-        if unmet is not None:
-            state.note(rule, unmet[0], *unmet[1:])
-            return
+    if not state.conditions_hold(rule, state.eligible(rule)):  # SPEC §2: over the eligible lines
+        return
     wanted = [(needed, matching) for (_, needed), matching in zip(rule.components, component_lines)]
     for number, (needed, matching) in enumerate(wanted, 1):
         if sum(free[position] for position in matching) < needed:

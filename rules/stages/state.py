@@ -170,18 +170,23 @@ class PricingState:
                 return ("min_quantity", units, conditions.min_quantity)
         return None
 
+    def conditions_hold(self, rule: CompiledRule, lines: tuple[int, ...]) -> bool:
+        """Whether the rule's conditions hold over ``lines`` (which may be none); why not is noted."""
+        if rule.rule.conditions.empty:
+            return True
+        unmet = self.unmet_condition(rule, lines)
+        if unmet is not None:
+            self.note(rule, unmet[0], *unmet[1:])
+            return False
+        return True
+
     def qualifies(self, rule: CompiledRule) -> tuple[int, ...] | None:
         """The rule's eligible lines when there are some and its conditions hold; else None (noted)."""
         lines = self.eligible(rule)
         if not lines:
             self.note(rule, "no_lines")
             return None
-        if not rule.rule.conditions.empty:
-            unmet = self.unmet_condition(rule, lines)
-            if unmet is not None:
-                self.note(rule, unmet[0], *unmet[1:])
-                return None
-        return lines
+        return lines if self.conditions_hold(rule, lines) else None
 
 
 def least_reaching(numerator: int, denominator: int) -> int:
