@@ -46,7 +46,9 @@ def record_activity(shop: Shop, fields: dict[str, Any]) -> tuple[Activity, bool]
     activity.currency = currency
     activity.amount_milli = to_milli(fields.get("amount", "0"))
     now = event_time()
-    activity.occurred_at = fields.get("occurred_at") or now
+    # Left out, the time is the event's arrival for a new activity; a stored one keeps its own
+    # (as an import's does), so a retried event moves nothing.
+    activity.occurred_at = fields.get("occurred_at") or (now if created else activity.occurred_at)
     for name in ("kind", "status", "location", "channel"):
         setattr(activity, name, fields[name])
     session().flush()
