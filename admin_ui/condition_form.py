@@ -14,7 +14,7 @@ from wtforms import (
 from plugin.errors import CustomerGroupsError
 from plugin.segments.conditions import ACTIVITY_METRICS, CHOICES, METRICS, NARROWINGS
 
-from .forms import GroupForm
+from .forms import GroupForm, parse_json
 
 #: What the admin reads for each metric; every metric of the condition language has one.
 METRIC_LABELS = {
@@ -137,7 +137,7 @@ class SegmentForm(GroupForm):
         if not typed:
             return False
         try:
-            return json.loads(typed) != json.loads(shown)
+            return parse_json(typed) != parse_json(shown)
         except ValueError:
             return typed.replace("\r\n", "\n") != shown.replace("\r\n", "\n")
 
@@ -146,7 +146,7 @@ class SegmentForm(GroupForm):
         self.from_json = self.json_edited() or not self.representable
         if self.from_json:
             try:
-                return json.loads(self.condition_json.data or "")
+                return parse_json(self.condition_json.data or "")
             except ValueError as error:
                 self.condition_json.errors = [f"not valid JSON: {error}"]
                 return None
@@ -357,7 +357,7 @@ def _text(field) -> str:
 
 def _loads(text: str | None) -> Any:
     try:
-        return json.loads(text or "")
+        return parse_json(text or "")
     except ValueError:
         return None
 

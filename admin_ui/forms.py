@@ -1,6 +1,7 @@
 """The admin's forms: Flask-WTF renders them and checks CSRF; the marshmallow schemas judge the input."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -112,3 +113,12 @@ def is_colour(text: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads``; JSON nested deeper than Python's parser goes (a RecursionError: a 500)
+    is a ValueError, like any other text that is not JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None

@@ -15,6 +15,7 @@ from plugin.services import rules
 
 from . import admin_blueprint
 from .access import current_shop
+from .forms import parse_json
 
 EXPORT_FILENAME = "customer-group-rules.json"
 #: The largest file the upload reads; a shop's rules are a few hundred kilobytes at most.
@@ -81,13 +82,18 @@ def rule_list(text: str) -> list[Any]:
     """Rules from JSON text: a list, or an object with a ``rules`` (or exported ``items``) list.
     A ``ValueError`` says what is wrong, for the form field."""
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"Not JSON: {error.msg} at line {error.lineno}, column {error.colno}.") from None
+    except ValueError as error:
+        raise ValueError(f"Not JSON: {error}.") from None
     if isinstance(data, dict):
         data = data.get("rules", data.get("items"))
     if not isinstance(data, list):
         raise ValueError('Expected a list of rules (or {"rules": [...]}).')
+    for index, rule in enumerate(data):
+        if not isinstance(rule, dict):
+            raise ValueError(f"rules[{index}] is not a rule: each rule is a JSON object, {{...}}.")
     return data
 
 

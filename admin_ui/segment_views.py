@@ -2,7 +2,6 @@
 the group page, and why a customer is (or is not) in a group."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -20,6 +19,7 @@ from . import admin_blueprint
 from .access import current_shop
 from .charts import WIDE, WIDTH, size_chart, size_series
 from .condition_form import SegmentForm, condition_lines, condition_text, condition_words, leaf_words
+from .forms import parse_json
 
 #: What a new segment's builder starts from (SPEC §3's example leaf).
 STARTING_CONDITION = {"metric": "past_count", "within": {"last": 12, "unit": "months"}, "op": ">=", "value": 3}
@@ -169,7 +169,7 @@ def _builder(form: SegmentForm, group: Group | None, *, status: int = 200, previ
 def _json_words(text: str | None, currency: str) -> str | None:
     """The condition the JSON alone carries, in words (when it reads as a condition at all)."""
     try:
-        condition = json.loads(text or "")
+        condition = parse_json(text or "")
     except ValueError:
         return None
     return condition_words(condition, currency) if isinstance(condition, dict) else None
@@ -178,7 +178,7 @@ def _json_words(text: str | None, currency: str) -> str | None:
 def _given_condition() -> Any | None:
     """``?condition=`` (the Customers page's "Save as segment"), when it is a JSON object."""
     try:
-        condition = json.loads(request.args.get("condition", ""))
+        condition = parse_json(request.args.get("condition", ""))
     except ValueError:
         return None
     return condition if isinstance(condition, dict) else None

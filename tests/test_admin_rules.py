@@ -455,6 +455,9 @@ def test_an_export_imports_back_unchanged(client, signed_in):
     (b"{not json", "Not JSON"),
     (b'{"nothing": 1}', "Expected a list of rules"),
     (b"\xff\xfe", "not UTF-8"),
+    # these were a 500: a list item that is not an object, and JSON deeper than Python's parser goes
+    (b'[{"id": "ok", "kind": "discount", "groups": ["vip"]}, []]', "rules[1] is not a rule"),
+    (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
     (b'[{"id": "x", "kind": "discount", "groups": ["vip"], "value": {"type": "percent", "amount": "5"}}, '
      b'{"id": "x", "kind": "discount", "groups": ["vip"], "value": {"type": "percent", "amount": "5"}}]', "twice"),
 ])
@@ -575,6 +578,8 @@ def test_simulate_with_pasted_rules_and_a_time(client, priced_shop):
     (cart(("p", "", "5", "1"), groups=["vip"], customer_id="c-vip"), "customer_id", "not both"),
     (cart(("p", "", "5", "1"), now="yesterday"), "now", "not a date and time"),
     (cart(("p", "", "5", "1"), rules_source="json", rules_json="[{"), "rules_json", "Not JSON"),
+    (cart(("p", "", "5", "1"), rules_source="json", rules_json="[" * 5000 + "]" * 5000), "rules_json",
+     "nested too deeply"),  # was a 500
     (cart(("p", "", "5", "1"), rules_source="json", rules_json='[{"id": "x", "kind": "nope", "groups": ["vip"]}]'),
      "rules_json", "rules[0].kind"),
 ])

@@ -329,6 +329,19 @@ def test_a_bad_edited_json_is_shown_under_the_json_with_its_path(client, populat
     assert dynamic_groups(population) == before
 
 
+@pytest.mark.parametrize("shown", ["{}", "DEEP"])
+def test_json_deeper_than_the_parser_goes_is_not_valid_json(client, population, shown):
+    # a RecursionError: a 500, from the textarea or the hidden copy of what it showed
+    deep = '{"not": ' * 5000 + "{}" + "}" * 5000
+    response = client.post(f"{ADMIN}/segments/new", data=builder(
+        row(0, "past_count", ">=", "1"), action="save", name="Deep", condition_json=deep,
+        json_shown=deep if shown == "DEEP" else shown))
+    assert response.status_code == 422
+    assert "nested too deeply" in json_error(response.text)
+    starting = client.get(f"{ADMIN}/segments/new", query_string={"condition": "[" * 2000 + "]" * 2000})
+    assert starting.status_code == 200 and textarea(starting.text).startswith('{\n  "metric": "past_count"')
+
+
 def test_a_bad_name_is_refused_with_the_condition_kept(client, population, make_group):
     make_group(population, "Taken")
     response = client.post(f"{ADMIN}/segments/new", data=two_rows(action="save", name="taken"))
