@@ -106,6 +106,18 @@ def test_malformed_json_is_400(vip_shop):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("path", ["/checkout/evaluate", "/rules", "/rules/simulate", "/groups", "/groups/preview"])
+def test_json_nested_deeper_than_the_parser_goes_is_400_not_500(vip_shop, path):
+    # given: Python's JSON parser raises RecursionError past ~1000 levels, which answered 500
+    body = '{"lines": ' + "[" * 5000 + "]" * 5000 + "}"
+    # when
+    response = vip_shop.client.post("/api/customer-groups/v1" + path, data=body,
+                                    headers={**vip_shop.headers, "Content-Type": "application/json"})
+    # then
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["message"] == "The request body is JSON nested too deeply to read."
+
+
 def test_a_shop_prices_only_with_its_own_rules_and_customers(vip_shop, make_shop, make_group, make_customer):
     other = make_shop("Other")
     make_group(other.shop, "VIP")

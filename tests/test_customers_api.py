@@ -62,6 +62,7 @@ def test_filter_by_condition_and_sort_by_spent(shop, people):
 @pytest.mark.parametrize("condition, field", [
     ("{nope", "condition"),
     ('{"metric": "shoe_size", "op": "=", "value": 1}', "condition.metric"),
+    ("[" * 5000 + "]" * 5000, "condition"),  # deeper than the JSON parser goes: was a 500
 ])
 def test_bad_filters_are_422(shop, people, condition, field):
     response = shop.get("/customers", query_string={"condition": condition})

@@ -31,4 +31,6 @@ def _condition(text: str):
         data = json.loads(text)
     except ValueError:
         raise ValidationFailed.on("condition", "is not valid JSON") from None
+    except RecursionError:
+        raise ValidationFailed.on("condition", "is nested too deeply to read") from None
     return groups.valid_condition(data)

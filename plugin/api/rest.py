@@ -18,6 +18,8 @@ from ..errors import BadRequest, ValidationFailed
 
 #: What a body that is not a JSON document hears, on every route.
 NOT_JSON = "The request body is not valid JSON (send Content-Type: application/json)."
+#: What a body nested deeper than Python's JSON parser goes hears (its RecursionError was a 500).
+TOO_DEEP = "The request body is JSON nested too deeply to read."
 
 
 class Parser(FlaskParser):
@@ -27,7 +29,10 @@ class Parser(FlaskParser):
         ("name: missing", or a PATCH changing nothing)."""
         if not is_json_request(req) or not req.get_data(cache=True).strip():
             raise BadRequest(NOT_JSON)
-        return super()._raw_load_json(req)
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise BadRequest(TOO_DEEP) from None
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         """webargs' hook for a body that does not parse (its default answers werkzeug's bare 400)."""
@@ -73,13 +78,22 @@ def arguments(schema: Schema, *, location: str = "json", raw: bool = False) -> C
 def _raw_json_object(view: Callable) -> Callable:
     @wraps(view)
     def json_object_view(*args, **kwargs):
-        body = request.get_json(silent=True)
+        body = request_json()
         if body is None and request.get_data(cache=True).strip() != b"null":
             raise BadRequest(NOT_JSON)
         if not isinstance(body, dict):
             raise ValidationFailed.on("body", "must be a JSON object")
         return view(body, *args, **kwargs)
     return json_object_view
+
+
+def request_json() -> Any:
+    """``request.get_json(silent=True)``: None for a body that is no JSON, and a 400 for one
+    nested deeper than the parser goes."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise BadRequest(TOO_DEEP) from None
 
 
 def response(schema: Schema, *, status: int = 200, also: tuple[int, ...] = (), description: str = "") -> Callable:
