@@ -113,6 +113,20 @@ def test_login_sends_the_admin_back_to_the_groups_table(client, shop):
     assert client.get(response.headers["Location"]).status_code == 200
 
 
+@pytest.mark.parametrize("given, back", [
+    (f"{ADMIN}/vip?q=a", f"{ADMIN}/vip?q=a"),
+    ("https://evil.example/", f"{ADMIN}/"),
+    ("//evil.example/", f"{ADMIN}/"),
+    ("/\\evil.example/", f"{ADMIN}/"),
+    ("javascript:alert(1)", f"{ADMIN}/"),
+])
+def test_login_goes_back_only_to_a_page_of_this_site(client, shop, given, back):
+    # the demo host's login page was an open redirect
+    client.application.config["DEMO_SHOP_NAME"] = "Shop A"
+    response = client.post("/login", query_string={"next": given}, data={"email": "admin@demo.shop", "password": "demo"})
+    assert response.headers["Location"] == back
+
+
 def test_the_stylesheet_needs_no_session(client):
     response = client.get(f"{ADMIN}/static/customer_groups/admin.css")
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -39,7 +40,7 @@ def login():
         shop_id = db.session.scalar(select(Shop.id).where(Shop.name == current_app.config["DEMO_SHOP_NAME"]))
         if _credentials_match(form.email.data, form.password.data) and shop_id is not None:
             session["demo_admin"] = {"email": form.email.data, "shop_id": shop_id}
-            return redirect(request.args.get("next") or url_for("customer_groups_admin.list_groups"))
+            return redirect(_local(request.args.get("next")) or url_for("customer_groups_admin.list_groups"))
         error = "Wrong email or password." if shop_id else "No demo shop yet: run `make demo` to seed it."
     return render_template("demo/login.html", form=form, error=error)
 
@@ -48,6 +49,14 @@ def login():
 def logout():
     session.pop("demo_admin", None)
     return redirect(url_for("demo_storefront.home"))
+
+
+def _local(path: str | None) -> str | None:
+    """``next`` when it is a path on this site; another site's address (``https://…``, ``//…``,
+    ``/\\…``) would make the login page an open redirect."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or urlsplit(path).netloc:
+        return None
+    return path
 
 
 def _credentials_match(email: str, password: str) -> bool:
