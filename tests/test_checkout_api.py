@@ -93,6 +93,8 @@ def test_a_change_made_by_another_process_is_seen_through_the_revision(vip_shop)
     ({"lines": [{**CART["lines"][0], "unit_price": "-1.00"}]}, "lines[0].unit_price"),
     ({"lines": [{**CART["lines"][0], "unit_price": 10.5}]}, "lines[0].unit_price"),
     ({"customer_id": 7}, "customer_id"),
+    ({"customer_id": "ana\x00"}, "customer_id"),  # a NUL reached PostgreSQL with the key: a 500
+    ({"lines": [{**CART["lines"][0], "product_id": "p\udc00"}]}, "lines[0].product_id"),  # a lone surrogate
 ])
 def test_bad_carts_are_422_naming_the_field(vip_shop, cart, field):
     response = vip_shop.post("/checkout/evaluate", json={**CART, **cart})

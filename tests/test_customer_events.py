@@ -57,6 +57,10 @@ def test_an_update_does_not_put_a_customer_back_in_the_default_group(shop, make_
     ({"external_id": "u", "birthday": "1990-13-01"}, "birthday"),
     ({"external_id": "u", "registered_at": "2026-01-01T10:00:00"}, "registered_at"),
     ({"external_id": "u", "nickname": "x"}, "nickname"),
+    # text no database can store: a NUL (a 500 on PostgreSQL, kept on SQLite), a lone surrogate (a 500 on both)
+    ({"external_id": "u\x00"}, "external_id"),
+    ({"external_id": "u", "first_name": "Ana\ud800"}, "first_name"),
+    ({"external_id": "u", "tags": ["ok", "v\x00ip"]}, "tags[1]"),
 ])
 def test_bad_customer_events_are_refused_and_store_nothing(shop, body, field):
     response = shop.post("/events/customers", json=body)

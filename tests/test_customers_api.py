@@ -63,6 +63,7 @@ def test_filter_by_condition_and_sort_by_spent(shop, people):
     ("{nope", "condition"),
     ('{"metric": "shoe_size", "op": "=", "value": 1}', "condition.metric"),
     ("[" * 5000 + "]" * 5000, "condition"),  # deeper than the JSON parser goes: was a 500
+    ('{"metric": "city", "op": "=", "value": "Cluj\\u0000"}', "condition.value"),  # a NUL: a 500 on PostgreSQL
 ])
 def test_bad_filters_are_422(shop, people, condition, field):
     response = shop.get("/customers", query_string={"condition": condition})
@@ -76,3 +77,11 @@ def test_a_phone_stored_with_spaces_is_found_as_written(shop, make_customer, q):
     response = shop.get("/customers", query_string={"q": q})
     expected = ["s1", "s2"] if q == "+40" else ["s1"]
     assert [item["external_id"] for item in response.json["items"]] == expected
+
+
+@pytest.mark.parametrize("query", [{"q": "ana\x00"}, {"group": "vip\x00"}, {"sort": "\x00"}])
+def test_a_nul_in_the_query_string_is_422_naming_the_argument(shop, people, query):
+    # given: %00 reached PostgreSQL in the search (a 500), where SQLite searched for it
+    response = shop.get("/customers", query_string=query)
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == list(query)

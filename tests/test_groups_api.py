@@ -223,3 +223,27 @@ def test_a_name_is_measured_after_its_surrounding_spaces_are_trimmed(shop):
     assert response.status_code == 201 and response.json["name"] == "x" * 64
     assert shop.patch("/groups/standard", json={"name": " " + "y" * 65}).status_code == 422
     assert shop.patch("/groups/standard", json={"name": "\t"}).json["error"]["fields"] == {"name": ["must not be blank"]}
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "VIP\x00"}, "name"),
+    ({"name": "VIP", "description": "\udc00"}, "description"),
+    ({"name": "Big", "kind": "dynamic", "condition": {"metric": "city", "op": "in", "value": ["Cluj", "I\x00"]}},
+     "condition.value[1]"),
+])
+def test_text_no_database_can_store_is_refused_naming_the_field(shop, body, field):
+    # given: a NUL was a 500 on PostgreSQL and stored as sent on SQLite; a lone surrogate a 500 on both
+    before = shop.get("/groups").json["items"]
+    # when
+    created = shop.post("/groups", json=body)
+    changed = shop.patch("/groups/standard", json=body)
+    # then
+    assert (created.status_code, changed.status_code) == (422, 422)
+    assert list(created.json["error"]["fields"]) == [field] == list(changed.json["error"]["fields"])
+    assert shop.get("/groups").json["items"] == before
+
+
+@pytest.mark.parametrize("path", ["/groups/vip%00", "/groups/vip%00/members", "/rules/r%00"])
+def test_a_path_naming_a_nul_finds_nothing(shop, path):
+    response = shop.get(path)
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"

@@ -11,6 +11,7 @@ from ..services import checkout
 from . import api_blueprint
 from .auth import SHOP_READERS, current_shop
 from .rest import arguments, response
+from .storable import storable
 
 
 @api_blueprint.post("/checkout/evaluate")
@@ -41,7 +42,7 @@ def _shop_and_shopper(api_key: str) -> Shop | None:
     except RecursionError:  # nested too deeply to read: the view refuses it
         body = None
     customer_id = body.get("customer_id") if isinstance(body, dict) else None
-    customer_id = customer_id if isinstance(customer_id, str) else None
+    customer_id = customer_id if isinstance(customer_id, str) and storable(customer_id) else None
     found = checkout.shop_and_groups_for_api_key(api_key, customer_id)
     if found is None:
         return None

@@ -9,6 +9,7 @@ from ..services import customer_search, groups
 from . import api_blueprint
 from .auth import current_shop
 from .rest import arguments, response
+from .storable import check_json
 
 
 @api_blueprint.get("/customers")
@@ -33,4 +34,5 @@ def _condition(text: str):
         raise ValidationFailed.on("condition", "is not valid JSON") from None
     except RecursionError:
         raise ValidationFailed.on("condition", "is nested too deeply to read") from None
+    check_json(data, text.encode(), field="condition")
     return groups.valid_condition(data)

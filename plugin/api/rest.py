@@ -14,6 +14,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from ..db import session
 from ..errors import BadRequest, ValidationFailed
+from .storable import check_json, check_path, check_query
 
 
 #: What a body that is not a JSON document hears, on every route.
@@ -30,9 +31,15 @@ class Parser(FlaskParser):
         if not is_json_request(req) or not req.get_data(cache=True).strip():
             raise BadRequest(NOT_JSON)
         try:
-            return super()._raw_load_json(req)
+            document = super()._raw_load_json(req)
         except RecursionError:
             raise BadRequest(TOO_DEEP) from None
+        check_json(document, req.get_data(cache=True))
+        return document
+
+    def load_querystring(self, req, schema):
+        check_query(req.args.items(multi=True))
+        return super().load_querystring(req, schema)
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         """webargs' hook for a body that does not parse (its default answers werkzeug's bare 400)."""
@@ -83,6 +90,7 @@ def _raw_json_object(view: Callable) -> Callable:
             raise BadRequest(NOT_JSON)
         if not isinstance(body, dict):
             raise ValidationFailed.on("body", "must be a JSON object")
+        check_json(body, request.get_data(cache=True))
         return view(body, *args, **kwargs)
     return json_object_view
 
@@ -105,6 +113,7 @@ def response(schema: Schema, *, status: int = 200, also: tuple[int, ...] = (), d
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def serialising_view(*args, **kwargs):
+            check_path(kwargs)
             result = view(*args, **kwargs)
             if isinstance(result, Response):
                 return result

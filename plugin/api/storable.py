@@ -1,0 +1,63 @@
+"""Text the API takes holds no character a database cannot store, on SQLite and PostgreSQL alike.
+
+A NUL is refused by PostgreSQL's text (a 500 there, while SQLite stored it as sent) and a lone
+UTF-16 surrogate (JSON's ``"\\udc00"``) by both databases' UTF-8 encoding (a 500 on both). No
+stored name, id or key can hold either, so the API refuses such input by the field (422), and
+a path naming one finds nothing (404).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from ..errors import NotFound, ValidationFailed
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: How either character reaches a JSON document sent in UTF-8: as a ``\u`` escape (JSON forbids a
+#: raw control character, and a raw surrogate is no UTF-8), so a document with none is not walked.
+#: (A NUL byte means UTF-16 or UTF-32, which the parser reads too: that document is walked.)
+_UNSTORABLE_ESCAPE = re.compile(r"\x00|\\u(?:0000|[dD][89a-fA-F])".encode())
+
+
+def storable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is None
+
+
+def check_json(document: Any, raw: bytes, *, field: str = "") -> None:
+    """Refuse ``document`` (parsed from ``raw``) when a string or key in it is not storable,
+    naming the first such place as the engine names a field: ``lines[2].product_id``.
+    ``field``: the name of the document itself (an object's keys are named alone when empty)."""
+    if _UNSTORABLE_ESCAPE.search(raw):
+        _refuse(_first_unstorable(document, field))
+
+
+def check_query(args: Iterable[tuple[str, str]]) -> None:
+    """Refuse a query string argument (or its name) that is not storable, naming it."""
+    _refuse(next((name for name, value in args if not (storable(name) and storable(value))), None))
+
+
+def check_path(view_args: dict[str, Any]) -> None:
+    """A path segment naming what no shop can hold finds nothing."""
+    for value in view_args.values():
+        if isinstance(value, str) and not storable(value):
+            raise NotFound(f"Nothing in this shop is called {value!r}.")
+
+
+def _refuse(field: str | None) -> None:
+    if field is not None:
+        raise ValidationFailed.on(field, "must not contain a NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)")
+
+
+def _first_unstorable(document: Any, field: str) -> str | None:
+    pending = [(document, field)]
+    while pending:  # iterative: the document may be nested as deep as the parser goes
+        value, path = pending.pop()
+        if isinstance(value, str) and not storable(value):
+            return path or "body"
+        if isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                name = f"{path}.{key}" if path else key
+                pending += [(item, name), (key, name)]  # the key is read first
+        elif isinstance(value, list):
+            pending += [(item, f"{path or 'body'}[{index}]") for index, item in reversed(list(enumerate(value)))]
+    return None
