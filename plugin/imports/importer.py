@@ -111,20 +111,20 @@ def _import_in_chunks(chunks, loader: RowLoader, records, report: ImportReport, 
     writer = ChunkWriter(chunks, report)
     staging.create(chunks.tables)
     chunk: list[tuple[int, dict[str, Any]]] = []
-    for row, cells in records:
-        if not cells:  # a blank line
-            continue
-        try:
+    try:
+        for row, cells in records:  # (a record that is not CSV, or not UTF-8, fails here)
+            if not cells:  # a blank line
+                continue
             chunk.append((row, chunks.prepare(row, loader.load(row, cells))))
-        except ImportFailed:
-            writer.write(chunk)  # an earlier row may be wrong in a way only the database sees:
-            raise  # that row is the first bad one
-        report.rows += 1
-        if len(chunk) >= CHUNK_ROWS:
-            writer.write(chunk)
-            chunk = []
-            if progress is not None:
-                progress(writer.rows_written)
+            report.rows += 1
+            if len(chunk) >= CHUNK_ROWS:
+                full, chunk = chunk, []
+                writer.write(full)
+                if progress is not None:
+                    progress(writer.rows_written)
+    except ImportFailed:
+        writer.write(chunk)  # an earlier row may be wrong in a way only the database sees:
+        raise  # that row is the first bad one
     writer.write(chunk)
     staging.drop(chunks.tables)
 

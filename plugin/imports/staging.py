@@ -75,8 +75,16 @@ def refill(table: Table, rows: Sequence[tuple]) -> None:
 
 def _copy(connection, table: Table, rows: Sequence[tuple]) -> None:
     names = ", ".join(column.name for column in table.columns)
+    # COPY skips the columns' types: bind as an INSERT would (a time in UTC: PostgreSQL reads no
+    # offset beyond ±15:59, where Python's go to ±23:59).
+    binds = [(index, bind) for index, column in enumerate(table.columns)
+             if (bind := column.type.bind_processor(connection.dialect)) is not None]
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         write = copy.write_row
         for row in rows:
+            if binds:
+                row = list(row)
+                for index, bind in binds:
+                    row[index] = bind(row[index])
             write(row)
