@@ -7,7 +7,7 @@ from plugin.db import session
 from plugin.errors import Conflict, CustomerGroupsError
 from plugin.models.group import STANDARD_KEY
 from plugin.schemas import GroupInSchema, GroupPatchSchema
-from plugin.services import groups, members
+from plugin.services import groups, members, rules
 
 from . import admin_blueprint
 from .access import current_admin, current_shop
@@ -61,6 +61,7 @@ def delete_group(key: str):
     shop = current_shop()
     group = groups.get_group(shop, key)
     form = ConfirmForm()
+    parked, narrowed = _rules_naming(shop, key)
     if form.validate_on_submit():
         name = group.name
         try:
@@ -71,13 +72,33 @@ def delete_group(key: str):
             return redirect(url_for(".show_group", key=key))
         default_name = members.default_group(shop).name
         session().commit()
-        flash(f"Deleted {name}; {_customers(len(moved))} moved to {default_name}.", "success")
+        disabled = f"; disabled {_rules(parked)}, which named no other group" if parked else ""
+        flash(f"Deleted {name}; {_customers(len(moved))} moved to {default_name}{disabled}.", "success")
         return redirect(url_for(".list_groups"))
     return render_template(
         "customer_groups/group_delete.html", group=group, form=form, deletable=group.deletable,
         moving=members.count_moving_on_delete(group) if group.deletable else 0,
-        default_group=members.default_group(shop), standard_key=STANDARD_KEY,
+        default_group=members.default_group(shop), standard_key=STANDARD_KEY, parked=parked, narrowed=narrowed,
     ), 200 if group.deletable else 409
+
+
+def _rules_naming(shop, key: str) -> tuple[list[str], list[str]]:
+    """The names of the enabled rules a deletion of group ``key`` disables (they name no other
+    group), and of the rules that only lose it from their groups."""
+    parked, narrowed = [], []
+    for rule in rules.list_rules(shop):
+        definition = rule.definition
+        if key not in definition["groups"]:
+            continue
+        if definition["groups"] != [key]:
+            narrowed.append(definition["name"])
+        elif definition.get("enabled", True):
+            parked.append(definition["name"])
+    return parked, narrowed
+
+
+def _rules(names: list[str]) -> str:
+    return f"{'rule' if len(names) == 1 else 'rules'} {', '.join(names)}"
 
 
 def _group_form(form: GroupForm, group, *, status: int = 200):

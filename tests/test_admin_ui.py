@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from examples.demo_shop import create_app
 from plugin.db import session
 from plugin.models import Customer, Group, Membership, Shop
-from plugin.services import members
+from plugin.services import members, rules
 
 from .conftest import group_keys
 
@@ -320,6 +320,27 @@ def test_delete_asks_first_then_moves_customers_without_another_group_to_default
     assert member_ids(signed_in, "gold") == ["c2"]
     assert customers_with_a_group(signed_in) == customers_before == 3
     assert client.get(f"{ADMIN}/vip").status_code == 404
+
+
+def test_delete_says_which_pricing_rules_it_disables(client, signed_in, make_group):
+    # the rules that named only the group were disabled without a word
+    make_group(signed_in, "VIP"), make_group(signed_in, "Gold")
+    for rule_id, targets, enabled in [("only-vip", ["vip"], True), ("both", ["vip", "gold"], True),
+                                      ("off", ["vip"], False), ("gold", ["gold"], True)]:
+        rules.create_rule(signed_in, {"id": rule_id, "name": rule_id.title(), "kind": "discount", "groups": targets,
+                                      "enabled": enabled, "value": {"type": "percent", "amount": "5"}})
+    session().commit()
+    # when
+    page = client.get(f"{ADMIN}/vip/delete").text
+    # then
+    impact = html.unescape(re.sub(r"\s+", " ", re.search(r'id="rules-impact">(.*?)</div>', page, re.S).group(1)))
+    assert "Pricing rule <strong>Only-Vip</strong> names no other group: it will be disabled" in impact
+    assert "Both will no longer apply to VIP; it keeps its other groups." in impact
+    assert "Off" not in impact and "Gold" not in impact
+    # when: confirmed
+    response = client.post(f"{ADMIN}/vip/delete")
+    assert "Deleted VIP; 0 customers moved to Standard; disabled rule Only-Vip, which named no other group." in flashes(
+        client.get(response.headers["Location"]).text)
 
 
 @pytest.mark.parametrize("key, refusal", [("standard", "never deleted"), ("guests", "cannot be deleted")])
