@@ -39,8 +39,10 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
     formed, saving nothing, and its units are bundled. The set's saving is spread
     over its lines in proportion to the price of the units each gave (largest remainder).
     Identical consecutive sets are formed in one step, as forming them one by one would.
-    When a line matches two components and this greedy fill forms fewer sets than the units
-    allow, ``_most_sets_overlapping`` forms more.
+    When a line matches two components and this greedy fill stops for want of a unit while
+    the units allow more sets, ``_most_sets_overlapping`` forms more. When it stops at a set
+    that would cost more than its units, the greedy fill stands: that set is the one SPEC §2
+    refuses, and the units are taken dearest first as it says.
     """
     component_lines = _component_lines(state, rule)
     if not any(component_lines):
@@ -56,7 +58,7 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
     trial = list(free) if _overlapping(component_lines) else free
     savings, sets_formed, no_saving, short = _greedy_sets(state, rule, trial, wanted)
     if trial is not free:
-        found = _most_sets_overlapping(state, rule, free, wanted, sets_formed)
+        found = _most_sets_overlapping(state, rule, free, wanted, sets_formed) if short else None
         if found is not None:
             _record(state, rule, *found)
             return

@@ -115,3 +115,23 @@ def test_the_search_forms_more_sets_than_dearest_first_or_the_same_ones(
     if sets_formed(priced) == sets_formed(plain):
         assert priced["lines"] == plain["lines"]
     assert all(adjustment["amount"].startswith("-") for item in priced["lines"] for adjustment in item["adjustments"])
+
+
+def test_the_fill_stopped_by_a_set_costing_more_than_its_units_stands() -> None:
+    # given: p1 x2 + any x1 at 5.00; l1's three 3.00 units are the dearest, l2 and l3 cost 1.00
+    components = [{"products": ["p1"], "quantity": 2}, {"products": [], "categories": [], "quantity": 1}]
+    rules = parse_rules([bundle("b1", components, "5.00")])
+    lines = [line("l1", "3.00", 3, product="p1"), line("l2", "1.00", 3, product="p1"),
+             line("l3", "1.00", 3, product="p2")]
+
+    # when
+    priced = evaluate(rules, parse_cart(cart(lines))).to_json(trace=True)
+
+    # then: set 1 is l1 x3 (9.00 for 5.00, saving 4.00); set 2 would be l2 x3 (3.00), which
+    # would cost more than its units, so it is not formed and the fill stops there. (Searching
+    # overlapping components for more sets formed 3.00+3.00+1.00 and 3.00+1.00+1.00 instead:
+    # 2.00 off, neither the dearest-first fill nor the most sets, three at exactly 5.00.)
+    assert [(item["id"], item["discount"]) for item in priced["lines"]] == [
+        ("l1", "4.00"), ("l2", "0.00"), ("l3", "0.00")]
+    assert priced["total"] == "11.00"
+    assert sets_formed(priced) == 1
