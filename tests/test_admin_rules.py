@@ -273,6 +273,7 @@ def test_a_percent_over_100_is_shown_next_to_the_amount_and_nothing_is_stored(cl
     (dict(min_subtotal="-5"), "min_subtotal", "must not be negative"),
     (dict(starts_at="soon"), "starts_at", "not a date and time"),
     (dict(starts_at="2026-05-01T00:00", ends_at="2026-04-01T00:00"), "ends_at", "after starts_at"),
+    (dict(starts_at="0001-01-01T00:00"), "starts_at", "between the years 1900 and 9000"),  # then the list was a 500
     (dict(kind="gift", gift_product_id=""), "gift_product_id", "must not be empty"),
     (dict(kind="gift", gift_product_id="g", gift_quantity="0"), "gift_quantity", "at least 1"),
     (dict(kind="gift", gift_product_id="g", max_per_order="x"), "max_per_order", "not a whole number"),
