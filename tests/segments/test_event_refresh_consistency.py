@@ -41,11 +41,15 @@ STATUSES = ("completed", "completed", "completed", "booked", "cancelled", "no_sh
 AMOUNTS = ("0", "10", "30.5", "50.000", "100", "12.5000")
 LOCATIONS = ("", "Centru", "Nord")
 CATEGORIES = ("hair", "nails")
-TAGS = ("vip", "new", "gold")
+TAGS = ("vip", "o'neil", "50%")
 GENDERS = ("female", "male", "other", "unknown")
 WINDOWS = ((30, "days"), (2, "months"), (12, "months"), (7, "days"))
+#: Dates conditions name: the local days of both ``now``s and the window edges around them.
+DATES = ("2025-03-31", "2025-06-15", "2026-01-31", "2026-03-01", "2026-03-31", "2026-04-15", "2026-05-16",
+         "2026-06-08", "2026-06-15", "2026-06-25")
 RFM_METRICS = {"rfm_tier", "rfm_r", "rfm_f", "rfm_m"}
 STATIC_KEY = "vip-list"
+STATIC_KEYS = ("standard", STATIC_KEY)
 SHOP_NAMES = itertools.count(1)
 
 
@@ -70,19 +74,23 @@ OCCURRED_CHOICES = len(OFFSETS) + 3 * len(WINDOWS)
 
 @st.composite
 def leaves(draw) -> dict:
-    metric = draw(st.sampled_from(("past_count", "past_count", "total_spent", "upcoming_count",
-                                   "last_activity_at", "tags", "gender", "rfm_tier", "email_opt_in")))
-    if metric in ("past_count", "upcoming_count"):
+    metric = draw(st.sampled_from(("past_count", "past_count", "total_spent", "upcoming_count", "online_count",
+                                   "average_spent", "last_activity_at", "first_activity_at", "tags", "gender",
+                                   "rfm_tier", "email_opt_in", "birthday_within_days")))
+    if metric in ("past_count", "upcoming_count", "online_count"):
         op = draw(st.sampled_from((">=", "=", "<", "between")))
         value = sorted(draw(st.lists(st.integers(0, 3), min_size=2, max_size=2))) if op == "between" else draw(st.integers(0, 3))
-    elif metric == "total_spent":
+    elif metric == "birthday_within_days":
+        op = draw(st.sampled_from(("<=", "=", "between")))
+        value = [0, 30] if op == "between" else draw(st.sampled_from((0, 1, 30)))
+    elif metric in ("total_spent", "average_spent"):
         op = draw(st.sampled_from((">=", "<", "between")))
         value = (sorted(draw(st.lists(st.sampled_from(("0", "30.5", "50", "100")), min_size=2, max_size=2)), key=float)
                  if op == "between" else draw(st.sampled_from(("0", "10", "30.5", "50", "100.5"))))
-    elif metric == "last_activity_at":
-        op = draw(st.sampled_from(("<", ">=")))
+    elif metric in ("last_activity_at", "first_activity_at"):
+        op = draw(st.sampled_from(("<", ">=", "<=", ">")))
         last, unit = draw(st.sampled_from(WINDOWS))
-        value = {"ago": last, "unit": unit}
+        value = draw(st.sampled_from(({"ago": last, "unit": unit}, *DATES)))
     elif metric == "tags":
         op = draw(st.sampled_from(("=", "!=", "in")))
         value = draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=2, unique=True)) if op == "in" else draw(st.sampled_from(TAGS))
@@ -96,10 +104,14 @@ def leaves(draw) -> dict:
     else:
         op, value = "=", draw(st.booleans())
     leaf = {"metric": metric, "op": op, "value": value}
-    if metric in ("past_count", "total_spent", "upcoming_count"):
-        if draw(st.booleans()):
+    if metric in ("past_count", "total_spent", "upcoming_count", "online_count", "average_spent"):
+        within = draw(st.integers(0, 3))
+        if within == 1:
             last, unit = draw(st.sampled_from(WINDOWS))
             leaf["within"] = {"last": last, "unit": unit}
+        elif within == 2:
+            start, end = sorted(draw(st.lists(st.sampled_from(DATES), min_size=2, max_size=2)))
+            leaf["within"] = {"from": start, "to": end}
         if draw(st.integers(0, 3)) == 0:
             leaf["location"] = draw(st.sampled_from(LOCATIONS[1:]))
         if draw(st.integers(0, 3)) == 0:
@@ -146,13 +158,14 @@ STEPS = {
     "refresh": st.tuples(st.just("refresh")),
     "customer": st.tuples(st.just("customer"), CUSTOMER_INDEX, customer_fields()),
     "batch": st.tuples(st.just("batch"), st.lists(st.tuples(CUSTOMER_INDEX, customer_fields()), min_size=1, max_size=3)),
-    "static-add": st.tuples(st.just("static-add"), KNOWN),
-    "static-remove": st.tuples(st.just("static-remove"), KNOWN),
-    "default-remove": st.tuples(st.just("default-remove"), KNOWN),
+    "static-add": st.tuples(st.just("static-add"), KNOWN, st.sampled_from(range(len(STATIC_KEYS)))),
+    "static-remove": st.tuples(st.just("static-remove"), KNOWN, st.sampled_from(range(len(STATIC_KEYS)))),
+    "default-switch": st.tuples(st.just("default-switch"), st.sampled_from(range(len(STATIC_KEYS)))),
+    "static-delete": st.tuples(st.just("static-delete")),
 }
 #: How often each step comes, relatively: mostly activities, as in a shop's day.
 WEIGHTS = {"activity": 8, "status": 3, "amount": 2, "move": 1, "resend": 3, "refresh": 2, "customer": 2, "batch": 1,
-           "static-add": 1, "static-remove": 1, "default-remove": 1}
+           "static-add": 2, "static-remove": 2, "default-switch": 1, "static-delete": 1}
 steps = st.sampled_from([name for name, weight in WEIGHTS.items() for _ in range(weight)]).flatmap(STEPS.__getitem__)
 #: Every customer but the last is registered first (one batch); the last may come later, or
 #: never (its activities are then refused).
@@ -218,7 +231,8 @@ class Model:
         self.customer_events: dict[str, dict] = {}      # the last event about each customer
         self.activities: dict[str, dict] = {}           # the last payload of each activity
         self.times: dict[str, datetime] = {}            # and when it happened
-        self.static: dict[str, set[str]] = {"standard": set(), STATIC_KEY: set()}
+        self.static: dict[str, set[str]] = {key: set() for key in STATIC_KEYS}
+        self.default = "standard"
         self.rfm: dict[str, tuple] = {}
         self.breakpoints: dict[int, dict[int, object]] = {0: {}, 1: {}, 2: {}}
         self.breakpoints_set = False    # a full refresh has run
@@ -336,7 +350,7 @@ class Run:
         external_id = payload["external_id"]
         if external_id not in self.model.registered:
             self.model.registered.append(external_id)
-            self.model.static["standard"].add(external_id)
+            self.model.static[self.model.default].add(external_id)
             self.model.rfm[external_id] = (None, None, None, "prospect")
         self.model.customer_events[external_id] = payload
 
@@ -414,35 +428,53 @@ class Run:
     def known_customer(self, pick: int) -> str | None:
         return self.model.registered[pick % len(self.model.registered)] if self.model.registered else None
 
-    def do_static_add(self, pick: int) -> None:
-        customer = self.known_customer(pick)
+    def do_static_add(self, pick: int, group: int) -> None:
+        customer, key = self.known_customer(pick), STATIC_KEYS[group]
         if customer is not None:
-            response = self.handle.post(f"/groups/{STATIC_KEY}/members", json={"customer_ids": [customer]})
+            response = self.handle.post(f"/groups/{key}/members", json={"customer_ids": [customer]})
             assert response.status_code == 200, response.json
-            self.model.static[STATIC_KEY].add(customer)
+            assert (response.json["added"] == [customer]) is (customer not in self.model.static[key])
+            self.model.static[key].add(customer)
 
-    def do_static_remove(self, pick: int) -> None:
-        self._remove(STATIC_KEY, self.known_customer(pick))
-
-    def do_default_remove(self, pick: int) -> None:
-        self._remove("standard", self.known_customer(pick))
-
-    def _remove(self, key: str, customer: str | None) -> None:
+    def do_static_remove(self, pick: int, group: int) -> None:
+        customer, key = self.known_customer(pick), STATIC_KEYS[group]
         if customer is None:
             return
         response = self.handle.delete(f"/groups/{key}/members/{customer}")
-        static = self.model.static
+        static, default = self.model.static, self.model.default
+        others = {other for other, members in static.items() if other != key and customer in members}
         if customer not in static[key]:
             assert response.status_code == 404, response.json
-        elif key == "standard" and customer not in static[STATIC_KEY]:
+        elif key == default and not others:
             assert response.status_code == 409, response.json   # a customer keeps a static group
         else:
             assert response.status_code == 200, response.json
             static[key].discard(customer)
-            moved = not any(customer in members for members in static.values())
-            assert response.json["moved_to_default"] is moved
-            if moved:
-                static["standard"].add(customer)
+            assert response.json["moved_to_default"] is not others
+            if not others:
+                static[default].add(customer)
+
+    def do_default_switch(self, group: int) -> None:
+        key = STATIC_KEYS[group]
+        response = self.handle.patch(f"/groups/{key}", json={"is_default": True})
+        assert response.status_code == 200, response.json
+        self.model.default = key
+
+    def do_static_delete(self) -> None:
+        """Delete the second static group (its members with no other static group go to the
+        default, its history with it), then create it again, empty."""
+        response = self.handle.delete(f"/groups/{STATIC_KEY}")
+        static = self.model.static
+        if self.model.default == STATIC_KEY:
+            assert response.status_code == 409, response.json
+            return
+        assert response.status_code == 200, response.json
+        orphans = static[STATIC_KEY] - static["standard"]
+        assert response.json["moved_to_default"] == len(orphans)
+        static["standard"] |= orphans
+        static[STATIC_KEY] = set()
+        response = self.handle.post("/groups", json={"name": "VIP list", "key": STATIC_KEY})
+        assert response.status_code == 201, response.json
 
     # the full refresh, and what must hold around it
     def do_refresh(self) -> None:
