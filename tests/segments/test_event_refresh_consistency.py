@@ -202,6 +202,14 @@ def stored_rfm(shop) -> dict[str, tuple]:
     )}
 
 
+def stored_totals(shop) -> dict[str, tuple]:
+    """What the Customers page shows and sorts by: past visits, their amount, the last one."""
+    return {row[0]: tuple(row[1:]) for row in session().execute(
+        select(Customer.external_id, Customer.visits, Customer.spent_milli, Customer.last_visit_at)
+        .where(Customer.shop_id == shop.id)
+    )}
+
+
 def dynamic_groups(shop) -> dict[str, dict]:
     return dict(session().execute(
         select(Group.key, Group.condition).where(Group.shop_id == shop.id, Group.kind == "dynamic")
@@ -258,6 +266,16 @@ class Model:
         if not recent:
             return "lapsed" if past else "prospect"
         return max(act.at for act in past), len(recent), sum(act.amount_milli for act in recent)
+
+    def totals(self) -> dict[str, tuple]:
+        """Past visits of all time, their amount and the last one, per customer (every event and
+        refresh keeps them)."""
+        result = {}
+        for external_id in self.registered:
+            past = [act for act in self.acts_of(external_id) if act.status == "completed" and act.at <= self.now]
+            result[external_id] = (len(past), sum(act.amount_milli for act in past),
+                                   max((act.at for act in past), default=None))
+        return result
 
     def rescore(self, external_id: str) -> None:
         """An activity event: this customer alone, against the last full refresh's breakpoints."""
@@ -417,11 +435,11 @@ class Run:
             return
         kind, payload = sent[pick % len(sent)]
         event(f"{kind} event sent again")
-        before = (memberships(self.shop), len(history(self.shop)), stored_rfm(self.shop))
+        before = (memberships(self.shop), len(history(self.shop)), stored_rfm(self.shop), stored_totals(self.shop))
         path = "/events/activities" if kind == "activity" else "/events/customers"
         response = self.handle.post(path, json=payload)
         assert response.status_code == 200, response.json
-        after = (memberships(self.shop), len(history(self.shop)), stored_rfm(self.shop))
+        after = (memberships(self.shop), len(history(self.shop)), stored_rfm(self.shop), stored_totals(self.shop))
         assert after == before, f"sending {payload} again changed {describe_change(before, after)}"
 
     # static groups
@@ -492,6 +510,7 @@ class Run:
             assert {source for group, _customer, source in held if group == key} <= {"condition"}
         # (a) RFM between full refreshes: the event's customer re-scored against the stored breakpoints
         assert stored_rfm(self.shop) == self.model.rfm, "RFM stored between full refreshes differs from docs/segments.md"
+        assert stored_totals(self.shop) == self.model.totals(), "visits, spent or last visit differ"
         self.check_static(held)
         # the full refresh at the same now
         before_rfm, before_history = stored_rfm(self.shop), history(self.shop)
@@ -501,6 +520,7 @@ class Run:
         event(f"a full refresh over {sum(1 for values in self.model.rfm.values() if values[0])} scored customers")
         after_rfm = stored_rfm(self.shop)
         assert after_rfm == self.model.rfm, "RFM of the full refresh differs from the reference"
+        assert stored_totals(self.shop) == self.model.totals(), "visits, spent or last visit differ after the refresh"
         rescored = {customer for customer in after_rfm if after_rfm[customer] != before_rfm[customer]}
         changes = history(self.shop)[len(before_history):]
         if changes:
