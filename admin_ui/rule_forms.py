@@ -20,6 +20,8 @@ from wtforms import (
 
 from plugin.errors import CustomerGroupsError
 
+from .rules_display import in_shop_time
+
 KIND_CHOICES = [
     SelectChoice("discount", "Discount"), SelectChoice("increase", "Increase"),
     SelectChoice("gift", "Gift"), SelectChoice("bundle", "Bundle"),
@@ -268,8 +270,8 @@ def local_input(moment: str | None, timezone: str) -> str:
     """An ISO time as a ``datetime-local`` value in the shop's timezone."""
     if not moment:
         return ""
-    local = datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone))
-    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+    local = (in_shop_time(moment, timezone) or datetime.fromisoformat(moment)).replace(tzinfo=None)  # else as stored
+    return local.isoformat(timespec="seconds" if local.second else "minutes")
 
 
 def local_moment(text: str, timezone: str) -> str:

@@ -140,7 +140,17 @@ def window_state(definition: Mapping[str, Any], now: datetime | None = None) -> 
 
 
 def _local(moment: str, timezone: str) -> str:
-    return datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone)).strftime("%d %b %Y %H:%M")
+    shown = in_shop_time(moment, timezone)
+    return shown.strftime("%d %b %Y %H:%M") if shown else moment
+
+
+def in_shop_time(moment: str, timezone: str) -> datetime | None:
+    """A rule's ISO time in the shop's timezone; None when that falls outside the calendar (a
+    rule stored with a window in year 1 or 9999, before such windows were refused)."""
+    try:
+        return datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone))
+    except OverflowError:
+        return None
 
 
 def _either(products: list[str] | None, categories: list[str] | None) -> str:

@@ -36,8 +36,6 @@ _PLAIN_PRICE = re.compile(r"\d+(?:\.(\d+))?")
 #: could not be rounded to the currency) and a rule's priority within a 64-bit JSON integer.
 MAX_PRIORITY = 1_000_000_000
 MAX_AMOUNT = Decimal(10**12)
-#: The years a rule's window may name (the plugin's event times keep to the same years).
-WINDOW_YEARS = (1900, 9000)
 
 _RULE_KEYS = frozenset(
     {"id", "name", "kind", "groups", "priority", "combinable", "enabled", "starts_at", "ends_at",
@@ -157,15 +155,6 @@ def _moment(value: Any, path: str) -> datetime | None:
     return moment
 
 
-def _window_moment(value: Any, path: str) -> datetime | None:
-    """A rule's ``starts_at``/``ends_at``: within ``WINDOW_YEARS``, so showing it in any timezone
-    stays inside the calendar (year 1 or 9999 with an offset does not: the admin's list was a 500)."""
-    moment = _moment(value, path)
-    if moment is not None and not WINDOW_YEARS[0] <= moment.year <= WINDOW_YEARS[1]:
-        raise ValidationError(path, f"must be between the years {WINDOW_YEARS[0]} and {WINDOW_YEARS[1]}")
-    return moment
-
-
 def _currency(value: Any, path: str) -> str:
     code = _text(value, path)
     try:
@@ -195,8 +184,8 @@ def parse_rule(data: Mapping[str, Any], path: str = "") -> Rule:
         raise ValidationError(
             _join(path, "groups"), "must name at least one group (target the default group for everyone)"
         )
-    starts_at = _window_moment(data.get("starts_at"), _join(path, "starts_at"))
-    ends_at = _window_moment(data.get("ends_at"), _join(path, "ends_at"))
+    starts_at = _moment(data.get("starts_at"), _join(path, "starts_at"))
+    ends_at = _moment(data.get("ends_at"), _join(path, "ends_at"))
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ValidationError(_join(path, "ends_at"), "must be after starts_at")
     _refuse_other_kinds_fields(data, kind, path)

@@ -313,6 +313,25 @@ def test_the_edit_form_shows_the_stored_rule_in_the_shops_timezone(client, signe
     assert 'name="groups" value="vip" checked' in page
 
 
+def test_a_rule_stored_with_a_window_outside_the_calendar_still_shows_and_prices(client, signed_in):
+    # stored before such windows were refused: in the shop's timezone year 1 left the calendar, and
+    # the whole Rules list and the rule's edit page were a 500
+    session().add(PricingRule(shop_id=signed_in.id, rule_id="ancient", definition={
+        **add_rule(signed_in, id="template").definition, "id": "ancient", "name": "Ancient",
+        "starts_at": "0001-01-01T00:00:00+05:00", "ends_at": "9999-12-31T23:59:00-05:00"}))
+    session().commit()
+    listed = client.get(f"{RULES}/")
+    assert listed.status_code == 200
+    assert "0001-01-01T00:00:00+05:00 – 9999-12-31T23:59:00-05:00" in html.unescape(row(listed.text, "ancient"))
+    edit = client.get(f"{RULES}/ancient/edit")
+    assert edit.status_code == 200
+    assert re.search(r'id="starts_at"[^>]*value="0001-01-01T00:00"', edit.text)
+    assert client.post(f"{RULES}/simulate", data=cart(("p", "", "10.00", "1"), groups=["vip"])).status_code == 200
+    # saved as shown, the window is refused next to its field
+    saved = client.post(f"{RULES}/ancient/edit", data=rule_form("Ancient", starts_at="0001-01-01T00:00"))
+    assert saved.status_code == 422 and "between the years 1900 and 9000" in field_error(saved.text, "starts_at")
+
+
 def test_edit_a_rule(client, signed_in):
     add_rule(signed_in, id="r1", name="VIP 10%")
     page = client.get(f"{RULES}/r1/edit").text

@@ -42,6 +42,8 @@ def test_a_rule_without_id_gets_one_from_its_name(vip_shop):
     ({"value": {"type": "percent", "amount": 20.5}}, "value.amount"),
     ({"value": {"type": "fixed_price", "amount": "5"}}, "value.type"),
     ({"starts_at": "tomorrow"}, "starts_at"),
+    ({"starts_at": "0001-01-01T00:00:00+05:00"}, "starts_at"),  # shown in a timezone it left the calendar
+    ({"ends_at": "9999-12-31T23:59:00-05:00"}, "ends_at"),
     ({"colour": "#FF0000"}, "colour"),
 ])
 def test_bad_rules_are_refused_naming_the_field(vip_shop, change, field):

@@ -129,6 +129,10 @@ def detach_group(shop: Shop, key: str) -> list[str]:
 #: What the API adds to a stored rule when it answers one: read-only, so a rule sent back as it
 #: was read (POST, PATCH, import) is taken without it rather than refused.
 READ_ONLY_RULE_KEYS = frozenset({"needs_group"})
+#: The years a stored rule's window may name: shown in a shop's timezone it stays inside the
+#: calendar (a start in year 1 made the admin's whole Rules list a 500). Checked when a rule is
+#: written, not by the engine, so a rule stored before still prices.
+WINDOW_YEARS = (1900, 9000)
 
 
 def writable(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,6 +146,10 @@ def _valid_definition(shop: Shop, document: Mapping[str, Any]) -> dict[str, Any]
         rule = engine.parse_rule(writable(document))
     except engine.ValidationError as error:
         raise ValidationFailed.from_engine(error) from None
+    for name in ("starts_at", "ends_at"):
+        moment = getattr(rule, name)
+        if moment is not None and not WINDOW_YEARS[0] <= moment.year <= WINDOW_YEARS[1]:
+            raise ValidationFailed.on(name, f"must be between the years {WINDOW_YEARS[0]} and {WINDOW_YEARS[1]}")
     existing = group_keys(shop)
     unknown = [key for key in rule.groups if key not in existing]
     if unknown and rule.enabled:

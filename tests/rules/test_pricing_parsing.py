@@ -79,9 +79,6 @@ def test_spec_rule_parses() -> None:
         ({"ends_at": "2026-12-31T23:59:59"}, "ends_at", "UTC offset"),
         ({"ends_at": "next week"}, "ends_at", "ISO 8601"),
         ({"starts_at": "2027-01-01T00:00:00+00:00"}, "ends_at", "after starts_at"),
-        # shown in a shop's timezone, these left the calendar: the admin's rules list was a 500
-        ({"starts_at": "0001-01-01T00:00:00+05:00"}, "starts_at", "between the years 1900 and 9000"),
-        ({"ends_at": "9999-12-31T23:59:00-05:00"}, "ends_at", "between the years 1900 and 9000"),
         ({"trigger": {"min_subtotal": "1"}}, "trigger", "only gift rules"),
         ({"components": [{"products": ["p1"]}]}, "components", "only bundle rules"),
     ],
