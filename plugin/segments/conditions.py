@@ -34,8 +34,8 @@ OPERATORS = {
     "campaign": {"=", "!="},
 }
 NARROWINGS = ("location", "product", "category", "staff")
-#: The years a date or time in a condition may name: the years events are stored in (and a day at
-#: either end of the calendar, moved to UTC or to the next day, overflows: a 500).
+#: The years a date or time in a new condition may name: the years events are stored in (a day at
+#: either end of the calendar, moved to UTC or to the next day, overflowed: a 500).
 YEARS = (1900, 9000)
 #: Bounds that keep every value inside the database's integers and the calendar.
 MAX_COUNT = {"rfm_r": 32_767, "rfm_f": 32_767, "rfm_m": 32_767}  # SMALLINT columns
@@ -146,6 +146,26 @@ def written_leaves(data: dict, path: str = ""):
     yield path or "condition", data
 
 
+def check_years(condition: Condition, data: dict) -> None:
+    """Refuse a date or time outside ``YEARS`` in a parsed condition (``data``, as written).
+
+    Checked when a condition is written or asked about, not by ``parse_condition``: a condition
+    stored before the check keeps refreshing.
+    """
+    for (written_path, written), leaf in zip(written_leaves(data), leaves(condition)):
+        path = "" if written_path == "condition" else written_path
+        moments: list[tuple[str, Any]] = []
+        if isinstance(leaf.within, Period):
+            moments += [(_at(path, "within.from"), leaf.within.start), (_at(path, "within.to"), leaf.within.end)]
+        if METRICS[leaf.metric] == "time" and isinstance(written["value"], list):
+            moments += [(f"{_at(path, 'value')}[{index}]", value) for index, value in enumerate(leaf.value)]
+        elif METRICS[leaf.metric] == "time":
+            moments.append((_at(path, "value"), leaf.value))
+        for where, moment in moments:
+            if isinstance(moment, date) and not YEARS[0] <= moment.year <= YEARS[1]:
+                raise ConditionError(where, f"must be between the years {YEARS[0]} and {YEARS[1]}")
+
+
 def _node(data: Any, path: str, depth: int) -> Condition:
     if depth > MAX_DEPTH:
         raise ConditionError(path, f"nested deeper than {MAX_DEPTH} levels")
@@ -250,18 +270,10 @@ def _time(value: Any, path: str) -> datetime | date | RelativeTime:
         return RelativeTime(_whole_number(ago, _at(path, "ago"), 0, MAX_SPAN[unit]), unit)
     if isinstance(value, str):
         try:
-            written = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+            return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
             pass
-        else:
-            return _in_years(written, path)
     raise ConditionError(path, 'must be an ISO 8601 date or time, or {"ago": N, "unit": "days"|"months"}')
-
-
-def _in_years(value: date, path: str) -> Any:
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise ConditionError(path, f"must be between the years {YEARS[0]} and {YEARS[1]}")
-    return value
 
 
 def _window(data: Any, path: str) -> Window | Period:
@@ -287,10 +299,9 @@ def _period(data: dict, path: str) -> Period:
     bounds = []
     for key in ("from", "to"):
         try:
-            day = date.fromisoformat(data.get(key))
+            bounds.append(date.fromisoformat(data.get(key)))
         except (TypeError, ValueError):
             raise ConditionError(_at(path, key), "must be a date such as 2026-01-31") from None
-        bounds.append(_in_years(day, _at(path, key)))
     if bounds[0] > bounds[1]:
         raise ConditionError(_at(path, "to"), "must not be before from")
     return Period(*bounds)

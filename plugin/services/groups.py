@@ -12,7 +12,7 @@ from ..models import CustomerCount, Group, Membership, MembershipEvent, Shop
 from ..models.group import STANDARD_KEY
 from ..models._columns import utcnow
 from ..segments.clock import ShopClock
-from ..segments.conditions import Condition, ConditionError, parse_condition
+from ..segments.conditions import Condition, ConditionError, check_years, parse_condition
 from ..segments.refresh import refresh_group
 from .keys import RESERVED_GROUP_KEYS, slugify, taken_group_keys, unused_key
 from .members import rehome_members_of
@@ -115,7 +115,9 @@ def _check_kind(kind: str, condition: Any) -> None:
 def valid_condition(data: Any) -> Condition:
     """The parsed condition, or a 422 naming the path of the first mistake in it."""
     try:
-        return parse_condition(data)
+        condition = parse_condition(data)
+        check_years(condition, data)
+        return condition
     except ConditionError as error:
         field = "condition" if error.path == "condition" else f"condition.{error.path}"
         raise ValidationFailed.on(field, error.message) from None
