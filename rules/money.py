@@ -86,34 +86,42 @@ def minor_formatter(currency: str) -> Callable[[int], str]:
     return lru_cache(maxsize=FORMATTED_AMOUNTS_CACHED)(formatted)
 
 
-def allocate_minor(total: int, weights: Sequence[int]) -> list[int]:
+def allocate_minor(total: int, weights: Sequence[int], units: Sequence[int] | None = None) -> list[int]:
     """Split whole units in proportion to weights by largest remainder; ties go to the earlier part.
 
-    The parts always add up to ``total`` exactly, which per-part rounding cannot promise.
+    The parts always add up to ``total`` exactly, which per-part rounding cannot promise. With
+    ``units``, part i is ``units[i]`` equal units of weight ``weights[i]`` each, and the split is
+    made unit by unit (as over the units listed one by one, without listing them): a bundle's
+    saving is spread over its units (SPEC §2), and a line may give a set several.
     """
-    if len(weights) == 1:
+    if units is None and len(weights) == 1:
         if weights[0] < 0 or (weights[0] == 0 and total):
             raise ValueError("cannot allocate over a negative or zero weight")
         return [total]
     if min(weights, default=0) < 0:
         raise ValueError("weights must not be negative")
-    weight_sum = sum(weights)
+    counts = units if units is not None else [1] * len(weights)
+    weight_sum = sum(weight * count for weight, count in zip(weights, counts))
     if weight_sum == 0:
         if total:
             raise ValueError("cannot allocate a non-zero amount over zero weights")
         return [0] * len(weights)
     if total < 0:
-        return [-part for part in allocate_minor(-total, weights)]
+        return [-part for part in allocate_minor(-total, weights, units)]
     parts = []
     remainders = []
-    for index, weight in enumerate(weights):
+    for index, (weight, count) in enumerate(zip(weights, counts)):
         share, remainder = divmod(total * weight, weight_sum)
-        parts.append(share)
+        parts.append(share * count)
         remainders.append((-remainder, index))
     leftover = total - sum(parts)
     if leftover:
-        for _, index in sorted(remainders)[:leftover]:
-            parts[index] += 1
+        for _, index in sorted(remainders):
+            extra = min(counts[index], leftover)  # a part's units share one remainder: all go first
+            parts[index] += extra
+            leftover -= extra
+            if not leftover:
+                break
     return parts
 
 

@@ -100,8 +100,7 @@ def _greedy_sets(
                 short = number
                 break
         parts = sorted(taken)
-        weights = [unit[position] * taken[position] for position in parts]
-        worth = sum(weights)
+        worth = sum(unit[position] * taken[position] for position in parts)
         saving = 0
         if not short:
             saving = percent_of(worth, rule.percent) if fixed_price is None else worth - fixed_price
@@ -112,10 +111,16 @@ def _greedy_sets(
                 free[position] += count  # the units go back: this set is not formed
             return savings, sets_formed, no_saving, short
         repeat = 1 + min(free[position] // taken[position] for position in parts)
-        for position, share in zip(parts, allocate_minor(saving, weights)):
+        for position, share in zip(parts, _spread(saving, parts, taken, unit)):
             free[position] -= taken[position] * (repeat - 1)
             savings[position] = savings.get(position, 0) + share * repeat
         sets_formed += repeat
+
+
+def _spread(saving: int, parts: list[int], taken: dict[int, int], unit: list[int]) -> list[int]:
+    """Each line's part of a set's saving: SPEC §2 spreads it over the set's units in proportion
+    to their prices, so the cents left by rounding go unit by unit (ties to the earlier line)."""
+    return allocate_minor(saving, [unit[position] for position in parts], [taken[position] for position in parts])
 
 
 def _record(
@@ -283,14 +288,13 @@ def _sets_of(
                     if number in members:
                         need[index] -= most
         parts = sorted(taken)
-        weights = [unit[position] * taken[position] for position in parts]
-        worth = sum(weights)
+        worth = sum(unit[position] * taken[position] for position in parts)
         saving = percent_of(worth, rule.percent) if fixed_price is None else worth - fixed_price
         if saving < 0:
             for position, count in taken.items():
                 free[position] += count  # the units go back: this set is not formed
             return savings, formed, (worth, worth - saving)
-        for position, share in zip(parts, allocate_minor(saving, weights)):
+        for position, share in zip(parts, _spread(saving, parts, taken, unit)):
             savings[position] = savings.get(position, 0) + share
     return savings, target, None
 

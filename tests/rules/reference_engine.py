@@ -305,9 +305,11 @@ def form_bundles(rule: dict[str, Any], states: list[LineState], currency: str) -
     for took in plan:
         cost = cost_of(took)
         saving = cost - set_price(rule, cost, currency)
-        order = sorted(took)
-        shares = largest_remainder(saving, [prices[i] * took[i] for i in order], currency)
-        for index, share in zip(order, shares):
+        units = [i for i in sorted(took) for _ in range(took[i])]  # the set's units, in line order
+        per_line: dict[int, Decimal] = {}
+        for index, share in zip(units, largest_remainder(saving, [prices[i] for i in units], currency)):
+            per_line[index] = per_line.get(index, Decimal(0)) + share
+        for index, share in per_line.items():
             states[index].add(rule, "bundle", -share)
         for index, count in took.items():
             states[index].bundled += count

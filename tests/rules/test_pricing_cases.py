@@ -262,15 +262,17 @@ CASES = {
         {"l1": ("10.00", "7.50", "2.50"), "l2": ("10.00", "7.50", "2.50")},
         ("20.00", "0.00", "15.00", "5.00"), ["o2"]),
     # Bundles
+    # 5.00 over the units 20.00, 5.00, 5.00 is 3.33 + 0.83 + 0.83 and a cent left, every
+    # remainder alike: it goes to the earlier line's unit (SPEC §2: over its units, not its lines)
     "bundle at a fixed price, saving spread by price": Case(
         [bundle("b1", SOCKS_AND_SHOE, "25.00")],
         [line("l1", "20.00"), line("l2", "5.00", 2, categories=("socks",))],
-        {"l1": ("20.00", "3.33", "16.67"), "l2": ("5.00", "1.67", "8.33")},
+        {"l1": ("20.00", "3.34", "16.66"), "l2": ("5.00", "1.66", "8.34")},
         ("30.00", "0.00", "5.00", "25.00"), ["b1"]),
     "bundle leftovers get line discounts, bundled units do not": Case(
         [bundle("b1", SOCKS_AND_SHOE, "25.00"), discount("d1", "10")],
         [line("l1", "20.00"), line("l2", "5.00", 3, categories=("socks",))],
-        {"l1": ("20.00", "3.33", "16.67"), "l2": ("5.00", "2.17", "12.83")},
+        {"l1": ("20.00", "3.34", "16.66"), "l2": ("5.00", "2.16", "12.84")},
         ("35.00", "0.00", "5.50", "29.50"), ["b1", "d1"]),
     "a set that would cost more than its units is not formed": Case(
         [bundle("b1", SOCKS_AND_SHOE, "35.00"), discount("d1", "10")],

@@ -121,3 +121,24 @@ def test_allocated_parts_add_up(total: int, weights: list[int]) -> None:
     assert sum(parts) == total
     assert all(part >= 0 for part in parts)
     assert all(part == 0 for part, weight in zip(parts, weights) if weight == 0)
+
+
+@given(
+    total=st.integers(min_value=-10_000, max_value=10_000),
+    parts=st.lists(st.tuples(st.integers(1, 3_000), st.integers(1, 6)), min_size=1, max_size=6),
+)
+def test_allocating_by_unit_is_allocating_over_each_unit(total: int, parts: list[tuple[int, int]]) -> None:
+    """A bundle's saving goes unit by unit (SPEC §2); parts of equal units need not be listed."""
+    weights, units = [weight for weight, _ in parts], [count for _, count in parts]
+    one_by_one = allocate_minor(total, [weight for weight, count in parts for _ in range(count)])
+    owners = [index for index, count in enumerate(units) for _ in range(count)]
+    expected = [sum(share for share, owner in zip(one_by_one, owners) if owner == index) for index in range(len(parts))]
+
+    assert allocate_minor(total, weights, units) == expected
+
+
+def test_a_cent_left_by_unit_goes_to_the_earlier_line() -> None:
+    # 5.00 over a 20.00 unit and two 5.00 units: 3.33, 0.83, 0.83 and one cent, every
+    # remainder alike; by line it would be 3.33 and 1.67 (the second line's remainder is larger)
+    assert allocate_minor(500, [2000, 500], [1, 2]) == [334, 166]
+    assert allocate_minor(500, [2000, 1000]) == [333, 167]
