@@ -9,7 +9,8 @@ from marshmallow import Schema, ValidationError
 from wtforms import BooleanField, ColorField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from plugin.errors import CustomerGroupsError
+from plugin.api.storable import check_json
+from plugin.errors import CustomerGroupsError, ValidationFailed
 from plugin.models import Group
 from plugin.schemas import COLOUR
 
@@ -117,8 +118,15 @@ def is_colour(text: str) -> bool:
 
 def parse_json(text: str) -> Any:
     """``json.loads``; JSON nested deeper than Python's parser goes (a RecursionError: a 500)
-    is a ValueError, like any other text that is not JSON."""
+    is a ValueError, like any other text that is not JSON, and so is a ``\\u0000`` or lone
+    surrogate escape that no database can store, as the API refuses them (a 500 once it
+    reached a refresh's SQL or a rule's id)."""
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except RecursionError:
         raise ValueError("nested too deeply to read") from None
+    try:
+        check_json(document, text.encode(errors="surrogatepass"))
+    except ValidationFailed as error:
+        raise ValueError(error.description) from None
+    return document

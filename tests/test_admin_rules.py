@@ -443,6 +443,17 @@ def test_an_import_with_one_bad_rule_stores_nothing_and_names_it(client, signed_
     assert stored(signed_in) == before
 
 
+@pytest.mark.parametrize("text", ["a\u0000b", "a\udc00b"])
+def test_an_import_holding_text_no_database_stores_is_refused_by_its_path(client, signed_in, text):
+    # a NUL in a rule's id was a 500 on PostgreSQL, a lone surrogate on both databases
+    before = stored(signed_in)
+    rule = {"id": text, "kind": "discount", "groups": ["vip"], "value": {"type": "percent", "amount": "5"}}
+    response = upload(client, [rule])
+    assert response.status_code == 422
+    assert "[0].id: must not contain a NUL character" in field_error(response.text, "file")
+    assert stored(signed_in) == before
+
+
 def test_an_import_adds_and_updates_or_replaces(client, signed_in):
     add_rule(signed_in, id="kept", name="Kept")
     add_rule(signed_in, id="changed", name="Old name")

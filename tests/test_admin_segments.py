@@ -329,6 +329,19 @@ def test_a_bad_edited_json_is_shown_under_the_json_with_its_path(client, populat
     assert dynamic_groups(population) == before
 
 
+@pytest.mark.parametrize("text", ["a\u0000b", "a\udc00b"])
+def test_json_holding_text_no_database_stores_is_refused_by_its_path(client, population, text):
+    # a NUL escape reached PostgreSQL's refresh SQL, a lone surrogate SQLite's and PostgreSQL's: a 500
+    before = dynamic_groups(population)
+    condition = {"all": [{"metric": "past_count", "op": ">=", "value": 1}, {"metric": "tags", "op": "=", "value": text}]}
+    response = client.post(f"{ADMIN}/segments/new", data=builder(
+        row(0, "past_count", ">=", "1"), action="save", name="Unstorable", condition_json=json.dumps(condition),
+        json_shown="{}"))
+    assert response.status_code == 422
+    assert "all[1].value: must not contain a NUL character" in json_error(response.text)
+    assert dynamic_groups(population) == before
+
+
 @pytest.mark.parametrize("shown", ["{}", "DEEP"])
 def test_json_deeper_than_the_parser_goes_is_not_valid_json(client, population, shown):
     # a RecursionError: a 500, from the textarea or the hidden copy of what it showed
