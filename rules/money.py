@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -100,8 +101,7 @@ def allocate_minor(total: int, weights: Sequence[int], units: Sequence[int] | No
         return [total]
     if min(weights, default=0) < 0:
         raise ValueError("weights must not be negative")
-    counts = units if units is not None else [1] * len(weights)
-    weight_sum = sum(weight * count for weight, count in zip(weights, counts))
+    weight_sum = sum(weights) if units is None else sum(map(operator.mul, weights, units))
     if weight_sum == 0:
         if total:
             raise ValueError("cannot allocate a non-zero amount over zero weights")
@@ -110,14 +110,19 @@ def allocate_minor(total: int, weights: Sequence[int], units: Sequence[int] | No
         return [-part for part in allocate_minor(-total, weights, units)]
     parts = []
     remainders = []
-    for index, (weight, count) in enumerate(zip(weights, counts)):
+    for index, weight in enumerate(weights):
         share, remainder = divmod(total * weight, weight_sum)
-        parts.append(share * count)
+        parts.append(share)
         remainders.append((-remainder, index))
+    if units is not None:
+        parts = list(map(operator.mul, parts, units))
     leftover = total - sum(parts)
-    if leftover:
-        for _, index in sorted(remainders):
-            extra = min(counts[index], leftover)  # a part's units share one remainder: all go first
+    if leftover and units is None:
+        for _, index in sorted(remainders)[:leftover]:
+            parts[index] += 1
+    elif leftover:
+        for _, index in sorted(remainders):  # a part's units share one remainder: all come first
+            extra = min(units[index], leftover)
             parts[index] += extra
             leftover -= extra
             if not leftover:
