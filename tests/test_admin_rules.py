@@ -330,6 +330,10 @@ def test_a_rule_stored_with_a_window_outside_the_calendar_still_shows_and_prices
     # saved as shown, the window is refused next to its field
     saved = client.post(f"{RULES}/ancient/edit", data=rule_form("Ancient", starts_at="0001-01-01T00:00"))
     assert saved.status_code == 422 and "between the years 1900 and 9000" in field_error(saved.text, "starts_at")
+    # switched off without touching its window (the whole rule was checked again: refused)
+    assert client.post(f"{RULES}/ancient/toggle").status_code == 302
+    assert stored(signed_in)["ancient"]["enabled"] is False
+    assert stored(signed_in)["ancient"]["starts_at"] == "0001-01-01T00:00:00+05:00"
 
 
 def test_edit_a_rule(client, signed_in):

@@ -1,7 +1,7 @@
 """Storing a shop's pricing rules: validated by the engine, checked against the shop's groups."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import rules as engine
@@ -60,7 +60,8 @@ def update_rule(shop: Shop, rule: PricingRule, changes: Mapping[str, Any]) -> Pr
     rule = _as_stored_now(rule)  # as a group's deletion may have left it while we waited
     if "id" in changes and changes["id"] != rule.rule_id:
         raise ValidationFailed.on("id", "a rule's id never changes; create a new rule instead")
-    rule.definition = _valid_definition(shop, {**rule.definition, **changes})
+    window = [name for name in WINDOW if name in changes]  # a stored window outside the years is kept
+    rule.definition = _valid_definition(shop, {**rule.definition, **changes}, window=window)
     _rules_changed(shop)
     return rule
 
@@ -130,9 +131,10 @@ def detach_group(shop: Shop, key: str) -> list[str]:
 #: was read (POST, PATCH, import) is taken without it rather than refused.
 READ_ONLY_RULE_KEYS = frozenset({"needs_group"})
 #: The years a stored rule's window may name: shown in a shop's timezone it stays inside the
-#: calendar (a start in year 1 made the admin's whole Rules list a 500). Checked when a rule is
-#: written, not by the engine, so a rule stored before still prices.
+#: calendar (a start in year 1 made the admin's whole Rules list a 500). Checked when a window is
+#: written, not by the engine, so a rule stored before still prices (and can be switched off).
 WINDOW_YEARS = (1900, 9000)
+WINDOW = ("starts_at", "ends_at")
 
 
 def writable(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,13 +142,16 @@ def writable(document: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in document.items() if key not in READ_ONLY_RULE_KEYS}
 
 
-def _valid_definition(shop: Shop, document: Mapping[str, Any]) -> dict[str, Any]:
-    """The canonical JSON of a rule the engine accepts and whose groups exist (when enabled)."""
+def _valid_definition(
+    shop: Shop, document: Mapping[str, Any], *, window: Iterable[str] = WINDOW,
+) -> dict[str, Any]:
+    """The canonical JSON of a rule the engine accepts and whose groups exist (when enabled);
+    ``window``: the times being written, which must fall within ``WINDOW_YEARS``."""
     try:
         rule = engine.parse_rule(writable(document))
     except engine.ValidationError as error:
         raise ValidationFailed.from_engine(error) from None
-    for name in ("starts_at", "ends_at"):
+    for name in window:
         moment = getattr(rule, name)
         if moment is not None and not WINDOW_YEARS[0] <= moment.year <= WINDOW_YEARS[1]:
             raise ValidationFailed.on(name, f"must be between the years {WINDOW_YEARS[0]} and {WINDOW_YEARS[1]}")
