@@ -48,7 +48,7 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
     if not any(component_lines):
         state.note(rule, "no_lines")
         return
-    if not state.conditions_hold(rule, state.eligible(rule)):  # SPEC §2: over the eligible lines
+    if not state.conditions_hold(rule):  # SPEC §2: over the eligible lines
         return
     wanted = [(needed, matching) for (_, needed), matching in zip(rule.components, component_lines)]
     for number, (needed, matching) in enumerate(wanted, 1):

@@ -25,7 +25,7 @@ def _gift_quantity(state: PricingState, rule: CompiledRule) -> int:
     # Conditions are measured over the rule's applies_to lines, even when there are none: a
     # gift touches no line, so no eligible line is needed, and min_subtotal "0" or min_quantity
     # 0 holds over none, as no condition does.
-    if not rule.rule.conditions.empty and not state.conditions_hold(rule, state.eligible(rule)):
+    if not state.conditions_hold(rule):
         return 0
     trigger, matcher = rule.rule.trigger, rule.trigger
     assert trigger is not None and matcher is not None and rule.rule.gift is not None

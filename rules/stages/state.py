@@ -170,11 +170,12 @@ class PricingState:
                 return ("min_quantity", units, conditions.min_quantity)
         return None
 
-    def conditions_hold(self, rule: CompiledRule, lines: tuple[int, ...]) -> bool:
-        """Whether the rule's conditions hold over ``lines`` (which may be none); why not is noted."""
+    def conditions_hold(self, rule: CompiledRule) -> bool:
+        """Whether the rule's conditions hold over its eligible lines (which may be none); why not
+        is noted. A rule without conditions never looks for its lines here."""
         if rule.rule.conditions.empty:
             return True
-        unmet = self.unmet_condition(rule, lines)
+        unmet = self.unmet_condition(rule, self.eligible(rule))
         if unmet is not None:
             self.note(rule, unmet[0], *unmet[1:])
             return False
@@ -186,7 +187,7 @@ class PricingState:
         if not lines:
             self.note(rule, "no_lines")
             return None
-        return lines if self.conditions_hold(rule, lines) else None
+        return lines if self.conditions_hold(rule) else None
 
 
 def least_reaching(numerator: int, denominator: int) -> int:
