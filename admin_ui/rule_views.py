@@ -55,7 +55,7 @@ def rules_create():
     return _rule_form(shop, form, None, status=422)
 
 
-@admin_blueprint.route("/rules/<path:rule_id>/edit", methods=["GET", "POST"])
+@admin_blueprint.route("/rules/<customer_groups_id:rule_id>/edit", methods=["GET", "POST"])
 def rules_edit(rule_id: str):
     shop = current_shop()
     rule = rules.get_rule(shop, rule_id)
@@ -75,7 +75,7 @@ def rules_edit(rule_id: str):
     return _rule_form(shop, form, rule, status=422)
 
 
-@admin_blueprint.post("/rules/<path:rule_id>/toggle")
+@admin_blueprint.post("/rules/<customer_groups_id:rule_id>/toggle")
 def rules_toggle(rule_id: str):
     """Enable or disable; enabling a rule whose groups are gone is refused by the service."""
     shop = current_shop()
@@ -94,7 +94,7 @@ def rules_toggle(rule_id: str):
     return redirect(url_for(".rules_list", group=request.form.get("group") or None, _anchor=f"rule-{rule_id}"))
 
 
-@admin_blueprint.route("/rules/<path:rule_id>/delete", methods=["GET", "POST"])
+@admin_blueprint.route("/rules/<customer_groups_id:rule_id>/delete", methods=["GET", "POST"])
 def rules_delete(rule_id: str):
     shop = current_shop()
     rule = rules.get_rule(shop, rule_id)

@@ -49,7 +49,7 @@ def edit_condition(key: str):
     return _submitted(form, group)
 
 
-@admin_blueprint.get("/<key>/why/<path:external_id>")
+@admin_blueprint.get("/<key>/why/<customer_groups_id:external_id>")
 def why(key: str, external_id: str):
     """Each leaf of a segment's condition with the customer's own value; for a static group, who
     or what put the customer there and when."""

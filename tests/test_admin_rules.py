@@ -753,3 +753,17 @@ def test_the_same_posts_with_the_token_go_through(csrf_client, signed_in):
                                                        "csrf_token": token})
     assert page.status_code == 200 and 'id="result"' in page.text
     assert set(stored(signed_in)) == {"r1", "fresh"} and stored(signed_in)["r1"]["enabled"] is False
+
+
+@pytest.mark.parametrize("rule_id", ["a/b", "line\nbreak"])
+def test_a_rule_whose_id_holds_a_slash_or_a_newline_is_reached(client, signed_in, rule_id):
+    # the API takes such ids (and reaches them); werkzeug's path converter stops at a newline, so
+    # the admin's edit, switch and delete of such a rule were the host's 404
+    add_rule(signed_in, id=rule_id, name="Odd id")
+    quoted = rule_id.replace("\n", "%0A")
+    assert client.get(f"{RULES}/{quoted}/edit").status_code == 200
+    assert client.post(f"{RULES}/{quoted}/toggle").status_code == 302
+    assert stored(signed_in)[rule_id]["enabled"] is False
+    assert client.get(f"{RULES}/{quoted}/delete").status_code == 200
+    assert client.post(f"{RULES}/{quoted}/delete").status_code == 302
+    assert rule_id not in stored(signed_in)

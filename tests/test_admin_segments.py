@@ -515,6 +515,13 @@ def test_why_in_a_static_group_gives_source_and_since(client, population):
     assert "why-leaves" not in page
 
 
+def test_why_reaches_a_customer_whose_id_holds_a_newline(client, population, make_customer):
+    # werkzeug's path converter stops at a newline: the page was the host's 404
+    make_customer(population, "line\nbreak", first_name="Nia")
+    page = client.get(f"{ADMIN}/standard/why/line%0Abreak").text
+    assert re.search(r'id="why-member">Yes<', page)
+
+
 def test_why_for_an_unknown_customer_or_guests_is_a_404(client, population):
     assert client.get(f"{ADMIN}/standard/why/nobody").status_code == 404
     assert client.get(f"{ADMIN}/guests/why/c1").status_code == 404
