@@ -85,16 +85,9 @@ def delete_group(key: str):
 def _rules_naming(shop, key: str) -> tuple[list[str], list[str]]:
     """The names of the enabled rules a deletion of group ``key`` disables (they name no other
     group), and of the rules that only lose it from their groups."""
-    parked, narrowed = [], []
-    for rule in rules.list_rules(shop):
-        definition = rule.definition
-        if key not in definition["groups"]:
-            continue
-        if definition["groups"] != [key]:
-            narrowed.append(definition["name"])
-        elif definition.get("enabled", True):
-            parked.append(definition["name"])
-    return parked, narrowed
+    alone, among_others = rules.rules_naming(shop, key)
+    return ([rule.definition["name"] for rule in alone if rule.definition.get("enabled", True)],
+            [rule.definition["name"] for rule in among_others])
 
 
 def _rules(names: list[str]) -> str:

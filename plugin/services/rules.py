@@ -110,21 +110,27 @@ def missing_groups(rule: PricingRule, group_keys: set[str]) -> list[str]:
     return [key for key in rule.definition["groups"] if key not in group_keys]
 
 
+def rules_naming(shop: Shop, key: str) -> tuple[list[PricingRule], list[PricingRule]]:
+    """The rules naming group ``key``, in rule order: those naming it alone (its deletion disables
+    them) and those naming other groups too (they only lose it). The admin's confirmation says so."""
+    alone, among_others = [], []
+    for rule in list_rules(shop):
+        if key in rule.definition["groups"]:
+            (alone if rule.definition["groups"] == [key] else among_others).append(rule)
+    return alone, among_others
+
+
 def detach_group(shop: Shop, key: str) -> list[str]:
     """A group is going: drop it from every rule's groups; a rule that targeted only that group
     keeps it, is disabled and so waits for an admin to give it a group. Returns those rule ids."""
-    parked = []
-    targeting = [rule for rule in session().scalars(select(PricingRule).where(PricingRule.shop_id == shop.id))
-                 if key in rule.definition["groups"]]
-    for rule in targeting:
-        if rule.definition["groups"] == [key]:
-            rule.definition = {**rule.definition, "enabled": False}
-            parked.append(rule.rule_id)
-        else:
-            rule.definition = {**rule.definition, "groups": [g for g in rule.definition["groups"] if g != key]}
-    if targeting:
+    alone, among_others = rules_naming(shop, key)
+    for rule in alone:
+        rule.definition = {**rule.definition, "enabled": False}
+    for rule in among_others:
+        rule.definition = {**rule.definition, "groups": [g for g in rule.definition["groups"] if g != key]}
+    if alone or among_others:
         _rules_changed(shop)
-    return parked
+    return [rule.rule_id for rule in alone]
 
 
 #: What the API adds to a stored rule when it answers one: read-only, so a rule sent back as it
