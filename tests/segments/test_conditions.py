@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from plugin.db import session
-from plugin.models import MembershipEvent
+from plugin.models import Group, MembershipEvent
 from plugin.models._columns import utcnow
 from plugin.segments.conditions import MAX_DEPTH, MAX_LEAVES, ConditionError, parse_condition
+from plugin.segments.refresh import refresh_shop
 
-from .conftest import ZONE, booked, cancelled, done, local, utc
+from .conftest import ZONE, booked, cancelled, done, local, members, utc
 
 NOW = local(2026, 6, 15, 12)
 LEAF = {"metric": "past_count", "op": ">=", "value": 1}
@@ -154,6 +155,20 @@ def test_a_new_condition_keeps_its_dates_between_1900_and_9000(salon, condition,
         assert response.status_code == 422, response.json
         assert response.json["error"]["fields"] == {f"condition.{path}": ["must be between the years 1900 and 9000"]}
     parse_condition(condition)  # one stored before the check still parses, so its group keeps refreshing
+
+
+def test_a_group_stored_with_a_date_before_1900_keeps_refreshing_and_can_be_renamed(salon, ana):
+    # ccfec36 refused such dates in the parser, which every refresh of the shop runs: a 500
+    created = salon.post("/groups", json={"name": "Registered", "kind": "dynamic",
+                                          "condition": {"metric": "registered_at", "op": ">", "value": "2000-01-01"}})
+    group = session().get(Group, session().scalar(select(Group.id).where(Group.key == created.json["key"])))
+    group.condition = {"metric": "registered_at", "op": ">", "value": "1850-01-01"}  # stored before the check
+    session().commit()
+    refresh_shop(salon.shop, NOW)
+    session().commit()
+    assert members(salon.shop, group.key) == {"ana", "bob"}
+    renamed = salon.patch(f"/groups/{group.key}", json={"name": "Registered ever"})
+    assert renamed.status_code == 200, renamed.json
 
 
 @pytest.mark.parametrize("condition, path", [
