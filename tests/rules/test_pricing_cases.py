@@ -488,6 +488,12 @@ CASES = {
         [discount("r1", ends_at="2026-11-23T06:00:00-05:00"), discount("r2", "5", starts_at="2026-11-23T11:00:00Z")],
         [line("l1", "10.00")],
         {"l1": ("10.00", "0.50", "9.50")}, ("10.00", "0.00", "0.50", "9.50"), ["r2"]),
+    # The plugin refuses such a window when a rule is written; one stored before still prices
+    # (776f1dd refused it in the engine: every checkout of its shop was a 500).
+    "a window at the calendar's ends still prices": Case(
+        [discount("r1", starts_at="0001-01-01T00:00:00+05:00", ends_at="9999-12-31T23:59:00-05:00")],
+        [line("l1", "10.00")],
+        {"l1": ("10.00", "2.00", "8.00")}, ("10.00", "0.00", "2.00", "8.00"), ["r1"]),
     # l1 11.00 × 2 = 22.00, l2 7.00: 500×22/29 = 379.31, 500×7/29 = 120.69, the cent to l2.
     "order_fixed spread over increased amounts": Case(
         [increase("inc", "1.00", "fixed", applies_to=on(products=("p1",))), discount("o1", "5.00", "order_fixed")],
