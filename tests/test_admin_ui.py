@@ -119,6 +119,8 @@ def test_login_sends_the_admin_back_to_the_groups_table(client, shop):
     ("//evil.example/", f"{ADMIN}/"),
     ("/\\evil.example/", f"{ADMIN}/"),
     ("javascript:alert(1)", f"{ADMIN}/"),
+    ("/a\nb", f"{ADMIN}/"),  # no header holds a newline: a 500
+    ("/\t/evil.example", f"{ADMIN}/"),  # a browser drops the tab: //evil.example
 ])
 def test_login_goes_back_only_to_a_page_of_this_site(client, shop, given, back):
     # the demo host's login page was an open redirect

@@ -53,8 +53,10 @@ def logout():
 
 def _local(path: str | None) -> str | None:
     """``next`` when it is a path on this site; another site's address (``https://…``, ``//…``,
-    ``/\\…``) would make the login page an open redirect."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or urlsplit(path).netloc:
+    ``/\\…``) would make the login page an open redirect, and a control character (``%0A``) no
+    Location header can hold was a 500."""
+    if (not path or not path.startswith("/") or path.startswith("//") or "\\" in path or urlsplit(path).netloc
+            or any(character < " " or character == "\x7f" for character in path)):
         return None
     return path
 
