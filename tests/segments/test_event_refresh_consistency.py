@@ -13,7 +13,7 @@ change only the customers whose score it changed.
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -33,8 +33,13 @@ from . import reference
 from .conftest import TZ
 
 ZONE = ZoneInfo(TZ)
-#: Event times are the end of a second (``event_time``); two local instants, one at a month's end.
-NOWS = (datetime(2026, 6, 15, 12, 0, 0, 999_999, tzinfo=ZONE), datetime(2026, 3, 31, 9, 30, 0, 999_999, tzinfo=ZONE))
+#: Event times are the end of a second (``event_time``); local instants: mid-month, a month's
+#: end, and the second time 03:30 comes round on the night summer time ends. Kept in UTC: an
+#: aware time with fold=1 never equals one in another zone (PEP 495), even at the same instant.
+NOWS = tuple(local.astimezone(timezone.utc) for local in (
+    datetime(2026, 6, 15, 12, 0, 0, 999_999, tzinfo=ZONE), datetime(2026, 3, 31, 9, 30, 0, 999_999, tzinfo=ZONE),
+    datetime(2026, 10, 25, 3, 30, 0, 999_999, tzinfo=ZONE, fold=1),
+))
 CUSTOMERS = ("c0", "c1", "c2", "c3")
 ACTIVITIES = ("a0", "a1", "a2", "a3")
 STATUSES = ("completed", "completed", "completed", "booked", "cancelled", "no_show")
@@ -46,7 +51,7 @@ GENDERS = ("female", "male", "other", "unknown")
 WINDOWS = ((30, "days"), (2, "months"), (12, "months"), (7, "days"))
 #: Dates conditions name: the local days of both ``now``s and the window edges around them.
 DATES = ("2025-03-31", "2025-06-15", "2026-01-31", "2026-03-01", "2026-03-31", "2026-04-15", "2026-05-16",
-         "2026-06-08", "2026-06-15", "2026-06-25")
+         "2026-06-08", "2026-06-15", "2026-06-25", "2026-09-25", "2026-10-18", "2026-10-25", "2026-11-05")
 RFM_METRICS = {"rfm_tier", "rfm_r", "rfm_f", "rfm_m"}
 STATIC_KEY = "vip-list"
 STATIC_KEYS = ("standard", STATIC_KEY)
