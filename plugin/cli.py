@@ -22,7 +22,7 @@ from .imports.reading import open_text
 from .models import Customer, Shop
 from .models._columns import utcnow
 from .models.shop import PLANS
-from .segments.clock import NOW_YEARS
+from .years import FIRST_YEAR, LAST_YEAR, within_years
 from .segments.refresh import RefreshFailed, refresh_shop
 from .services import shops
 
@@ -153,8 +153,8 @@ def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) ->
         now = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 time") from None
-    if not NOW_YEARS[0] <= now.year <= NOW_YEARS[1]:
-        raise click.BadParameter(f"{value!r} is not between the years {NOW_YEARS[0]} and {NOW_YEARS[1]}")
+    if not within_years(now):
+        raise click.BadParameter(f"{value!r} is not between the years {FIRST_YEAR} and {LAST_YEAR}")
     return now
 
 

@@ -8,16 +8,16 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from .db import session
 from .models.activity import CHANNELS, KINDS, STATUSES
 from .models.customer import GENDERS, Customer
-from .segments.clock import NOW_YEARS
+from .years import FIRST_YEAR, LAST_YEAR, OUTSIDE_YEARS
 
 COLOUR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="must be a colour written #RRGGBB")
 KEY = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="use lower-case letters, digits and single dashes")
 #: An event's time: one the segments can reach from a ``now`` they evaluate at (and one that
 #: stays inside the calendar once moved to UTC, which a 9999-12-31 with an offset does not).
 EVENT_TIME = validate.Range(
-    min=datetime(NOW_YEARS[0], 1, 1, tzinfo=timezone.utc),
-    max=datetime(NOW_YEARS[1], 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
-    error=f"must be between the years {NOW_YEARS[0]} and {NOW_YEARS[1]}",
+    min=datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc),
+    max=datetime(LAST_YEAR, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    error=OUTSIDE_YEARS,
 )
 #: The largest integer both databases compare with their ids and offsets without overflowing.
 DATABASE_INTEGER = 2**63 - 1

@@ -15,18 +15,14 @@ from sqlalchemy import BindParameter
 from sqlalchemy.ext.compiler import compiles
 
 from ..errors import ValidationFailed
+from ..years import OUTSIDE_YEARS, within_years
 from .conditions import RelativeTime
 
 
-#: The years a segment can be evaluated at: a window or relative time reaches 100 years
-#: (``conditions.MAX_SPAN``) either side of ``now``, and the calendar ends at 9999.
-NOW_YEARS = (1900, 9000)
-
-
 def evaluable(now: datetime) -> datetime:
-    """``now`` when a segment can be evaluated at it, else a 422 naming ``now``."""
-    if not NOW_YEARS[0] <= now.year <= NOW_YEARS[1]:
-        raise ValidationFailed.on("now", f"must be between the years {NOW_YEARS[0]} and {NOW_YEARS[1]}")
+    """``now`` when a segment can be evaluated at it (in ``years.YEARS``), else a 422 naming ``now``."""
+    if not within_years(now):
+        raise ValidationFailed.on("now", OUTSIDE_YEARS)
     return now
 
 

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Union
 
+from ..years import OUTSIDE_YEARS, within_years
+
 #: Metrics over activities, and the type of value each compares with.
 ACTIVITY_METRICS = {
     "past_count": "count", "upcoming_count": "count", "online_count": "count",
@@ -34,9 +36,6 @@ OPERATORS = {
     "campaign": {"=", "!="},
 }
 NARROWINGS = ("location", "product", "category", "staff")
-#: The years a date or time in a new condition may name: the years events are stored in (a day at
-#: either end of the calendar, moved to UTC or to the next day, overflowed: a 500).
-YEARS = (1900, 9000)
 #: Bounds that keep every value inside the database's integers and the calendar.
 MAX_COUNT = {"rfm_r": 32_767, "rfm_f": 32_767, "rfm_m": 32_767}  # SMALLINT columns
 MAX_WHOLE_NUMBER = 2**31 - 1
@@ -147,7 +146,8 @@ def written_leaves(data: dict, path: str = ""):
 
 
 def check_years(condition: Condition, data: dict) -> None:
-    """Refuse a date or time outside ``YEARS`` in a parsed condition (``data``, as written).
+    """Refuse a date or time outside ``years.YEARS`` (the years events are stored in) in a parsed
+    condition (``data``, as written).
 
     Checked when a condition is written or asked about, not by ``parse_condition``: a condition
     stored before the check keeps refreshing.
@@ -162,8 +162,8 @@ def check_years(condition: Condition, data: dict) -> None:
         elif METRICS[leaf.metric] == "time":
             moments.append((_at(path, "value"), leaf.value))
         for where, moment in moments:
-            if isinstance(moment, date) and not YEARS[0] <= moment.year <= YEARS[1]:
-                raise ConditionError(where, f"must be between the years {YEARS[0]} and {YEARS[1]}")
+            if isinstance(moment, date) and not within_years(moment):
+                raise ConditionError(where, OUTSIDE_YEARS)
 
 
 def _node(data: Any, path: str, depth: int) -> Condition:

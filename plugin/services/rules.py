@@ -11,6 +11,7 @@ from ..db import session
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import PricingRule, Shop
 from ..models.shop import new_revision
+from ..years import OUTSIDE_YEARS, within_years
 from .keys import RESERVED_RULE_IDS, group_keys, slugify, unused_key
 from .shops import hold_shop
 
@@ -136,10 +137,9 @@ def detach_group(shop: Shop, key: str) -> list[str]:
 #: What the API adds to a stored rule when it answers one: read-only, so a rule sent back as it
 #: was read (POST, PATCH, import) is taken without it rather than refused.
 READ_ONLY_RULE_KEYS = frozenset({"needs_group"})
-#: The years a stored rule's window may name: shown in a shop's timezone it stays inside the
-#: calendar (a start in year 1 made the admin's whole Rules list a 500). Checked when a window is
+#: A stored rule's window names years of ``years.YEARS``: shown in a shop's timezone it stays inside
+#: the calendar (a start in year 1 made the admin's whole Rules list a 500). Checked when a window is
 #: written, not by the engine, so a rule stored before still prices (and can be switched off).
-WINDOW_YEARS = (1900, 9000)
 WINDOW = ("starts_at", "ends_at")
 
 
@@ -152,15 +152,15 @@ def _valid_definition(
     shop: Shop, document: Mapping[str, Any], *, window: Iterable[str] = WINDOW,
 ) -> dict[str, Any]:
     """The canonical JSON of a rule the engine accepts and whose groups exist (when enabled);
-    ``window``: the times being written, which must fall within ``WINDOW_YEARS``."""
+    ``window``: the times being written, which must fall within ``years.YEARS``."""
     try:
         rule = engine.parse_rule(writable(document))
     except engine.ValidationError as error:
         raise ValidationFailed.from_engine(error) from None
     for name in window:
         moment = getattr(rule, name)
-        if moment is not None and not WINDOW_YEARS[0] <= moment.year <= WINDOW_YEARS[1]:
-            raise ValidationFailed.on(name, f"must be between the years {WINDOW_YEARS[0]} and {WINDOW_YEARS[1]}")
+        if moment is not None and not within_years(moment):
+            raise ValidationFailed.on(name, OUTSIDE_YEARS)
     existing = group_keys(shop)
     unknown = [key for key in rule.groups if key not in existing]
     if unknown and rule.enabled:
