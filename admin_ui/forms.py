@@ -1,7 +1,6 @@
 """The admin's forms: Flask-WTF renders them and checks CSRF; the marshmallow schemas judge the input."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -9,8 +8,8 @@ from marshmallow import Schema, ValidationError
 from wtforms import BooleanField, ColorField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from plugin.api.storable import check_json
-from plugin.errors import CustomerGroupsError, ValidationFailed
+from plugin.api.storable import NotJson, TooDeep, loads
+from plugin.errors import CustomerGroupsError
 from plugin.models import Group
 from plugin.schemas import COLOUR
 
@@ -117,16 +116,13 @@ def is_colour(text: str) -> bool:
 
 
 def parse_json(text: str) -> Any:
-    """``json.loads``; JSON nested deeper than Python's parser goes (a RecursionError: a 500)
-    is a ValueError, like any other text that is not JSON, and so is a ``\\u0000`` or lone
+    """``storable.loads``: a ValueError for text that is not JSON (the parser's words), for JSON
+    nested deeper than Python's parser goes (a RecursionError: a 500), and for a ``\\u0000`` or lone
     surrogate escape that no database can store, as the API refuses them (a 500 once it
     reached a refresh's SQL or a rule's id)."""
     try:
-        document = json.loads(text)
-    except RecursionError:
+        return loads(text)
+    except NotJson as error:
+        raise error.__cause__ from None  # the parser's own words, with the line and column
+    except TooDeep:
         raise ValueError("nested too deeply to read") from None
-    try:
-        check_json(document, text.encode(errors="surrogatepass"))
-    except ValidationFailed as error:
-        raise ValueError(error.description) from None
-    return document

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import orjson
-from flask import Response, g, request
+from flask import Response, g
 
 from ..db import session
 from ..models import Shop
@@ -10,8 +10,8 @@ from ..rule_schemas import CheckoutCartSchema, PricedCartSchema
 from ..services import checkout
 from . import api_blueprint
 from .auth import SHOP_READERS, current_shop
-from .rest import arguments, response
-from .storable import storable
+from .rest import arguments, request_json, response
+from .storable import UnreadableJson
 
 
 @api_blueprint.post("/checkout/evaluate")
@@ -36,13 +36,14 @@ def _commit_if_used() -> None:
 
 def _shop_and_shopper(api_key: str) -> Shop | None:
     """Authentication for this endpoint: the key's shop and the shopper's groups in one query.
-    The body is only peeked at here; the view validates it (and a bad customer id is refused there)."""
+    The body is only peeked at here (and read once: the view takes it as read); the view validates
+    it, and refuses a body ``loads`` does not take or a bad customer id."""
     try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nested too deeply to read: the view refuses it
+        body = request_json()
+    except UnreadableJson:
         body = None
     customer_id = body.get("customer_id") if isinstance(body, dict) else None
-    customer_id = customer_id if isinstance(customer_id, str) and storable(customer_id) else None
+    customer_id = customer_id if isinstance(customer_id, str) else None
     found = checkout.shop_and_groups_for_api_key(api_key, customer_id)
     if found is None:
         return None

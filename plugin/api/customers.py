@@ -1,15 +1,13 @@
 """``/customers``: search a shop's customers by name, phone, email or card number."""
 from __future__ import annotations
 
-import json
-
 from ..errors import ValidationFailed
 from ..schemas import CustomerPageSchema, CustomerSearchArgs
 from ..services import customer_search, groups
 from . import api_blueprint
 from .auth import current_shop
 from .rest import arguments, response
-from .storable import check_json
+from .storable import UnreadableJson, loads
 
 
 @api_blueprint.get("/customers")
@@ -29,10 +27,7 @@ def search_customers(args):
 
 def _condition(text: str):
     try:
-        data = json.loads(text)
-    except ValueError:
-        raise ValidationFailed.on("condition", "is not valid JSON") from None
-    except RecursionError:
-        raise ValidationFailed.on("condition", "is nested too deeply to read") from None
-    check_json(data, text.encode(), field="condition")
+        data = loads(text, field="condition")
+    except UnreadableJson as error:
+        raise ValidationFailed.on(error.field, error.message) from None
     return groups.valid_condition(data)

@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from ..db import session
 from ..errors import BadRequest, ValidationFailed
-from .storable import check_json, check_path, check_query
+from .storable import NotJson, TooDeep, UnreadableJson, Unstorable, check_path, check_query, loads
 
 
 #: What a body that is not a JSON document hears, on every route.
@@ -28,25 +28,32 @@ class Parser(FlaskParser):
         """A body sent without a JSON Content-Type, or no body at all, is refused as such (400),
         like a malformed one and as on the raw-body routes, rather than read as an empty object
         ("name: missing", or a PATCH changing nothing)."""
-        if not is_json_request(req) or not req.get_data(cache=True).strip():
+        data = req.get_data(cache=True)
+        if not is_json_request(req) or not data.strip():
             raise BadRequest(NOT_JSON)
         try:
-            document = super()._raw_load_json(req)
-        except RecursionError:
-            raise BadRequest(TOO_DEEP) from None
-        check_json(document, req.get_data(cache=True))
-        return document
+            return loads(data.decode())  # UTF-8 only, as webargs reads a body
+        except UnicodeDecodeError:
+            raise BadRequest(NOT_JSON) from None
+        except UnreadableJson as error:
+            raise _refusal(error) from None
 
     def load_querystring(self, req, schema):
         check_query(req.args.items(multi=True))
         return super().load_querystring(req, schema)
 
-    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
-        """webargs' hook for a body that does not parse (its default answers werkzeug's bare 400)."""
-        raise BadRequest(NOT_JSON)
-
 
 parser = Parser()
+
+
+def _refusal(error: UnreadableJson) -> BadRequest | ValidationFailed:
+    """What a request body ``loads`` refused hears: a 400 for one the parser cannot read, and a
+    422 naming where it holds what no database stores."""
+    if isinstance(error, NotJson):
+        return BadRequest(NOT_JSON)
+    if isinstance(error, TooDeep):
+        return BadRequest(TOO_DEEP)
+    return ValidationFailed.on(error.field, error.message)
 
 
 #: marshmallow's name for a problem with the input as a whole (a JSON array where an object
@@ -85,23 +92,35 @@ def arguments(schema: Schema, *, location: str = "json", raw: bool = False) -> C
 def _raw_json_object(view: Callable) -> Callable:
     @wraps(view)
     def json_object_view(*args, **kwargs):
-        body = request_json()
+        unstorable = None
+        try:
+            body = request_json()
+        except Unstorable as error:  # a body that is no object hears that first
+            body, unstorable = error.document, error
+        except UnreadableJson as error:
+            raise _refusal(error) from None
         if body is None and request.get_data(cache=True).strip() != b"null":
             raise BadRequest(NOT_JSON)
         if not isinstance(body, dict):
             raise ValidationFailed.on("body", "must be a JSON object")
-        check_json(body, request.get_data(cache=True))
+        if unstorable is not None:
+            raise _refusal(unstorable)
         return view(body, *args, **kwargs)
     return json_object_view
 
 
+#: Where ``request_json`` keeps the body it read, for the rest of the request.
+_READ_BODY = "customer_groups.json"
+
+
 def request_json() -> Any:
-    """``request.get_json(silent=True)``: None for a body that is no JSON, and a 400 for one
-    nested deeper than the parser goes."""
-    try:
-        return request.get_json(silent=True)
-    except RecursionError:
-        raise BadRequest(TOO_DEEP) from None
+    """The body ``loads`` reads (as ``request.get_json`` would, any encoding JSON allows), once a
+    request: the checkout reads it to authenticate and again in its view. None for a body not
+    sent as JSON; an ``UnreadableJson`` for one not taken (raised again on every read)."""
+    environ = request.environ
+    if _READ_BODY not in environ:
+        environ[_READ_BODY] = loads(request.get_data(cache=True)) if request.is_json else None
+    return environ[_READ_BODY]
 
 
 def response(schema: Schema, *, status: int = 200, also: tuple[int, ...] = (), description: str = "") -> Callable:

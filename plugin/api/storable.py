@@ -7,6 +7,7 @@ a path naming one finds nothing (404).
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterable
 
@@ -16,19 +17,57 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 #: How either character reaches a JSON document sent in UTF-8: as a ``\u`` escape (JSON forbids a
 #: raw control character, and a raw surrogate is no UTF-8), so a document with none is not walked.
 #: (A NUL byte means UTF-16 or UTF-32, which the parser reads too: that document is walked.)
-_UNSTORABLE_ESCAPE = re.compile(r"\x00|\\u(?:0000|[dD][89a-fA-F])".encode())
+_UNSTORABLE_ESCAPE_TEXT = r"\x00|\\u(?:0000|[dD][89a-fA-F])"
+_UNSTORABLE_ESCAPE = {str: re.compile(_UNSTORABLE_ESCAPE_TEXT), bytes: re.compile(_UNSTORABLE_ESCAPE_TEXT.encode())}
+UNSTORABLE = "must not contain a NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
+
+
+class UnreadableJson(ValueError):
+    """JSON text the plugin does not take: what ``field`` (the document's name, or the place in it)
+    hears, as ``message``. Each case is a subclass, so a caller answers each in its own words."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field, self.message = field, message
+
+
+class NotJson(UnreadableJson):
+    """Text that is no JSON document (the parser's own error is the ``__cause__``)."""
+
+
+class TooDeep(UnreadableJson):
+    """JSON nested deeper than Python's parser goes (its RecursionError was a 500)."""
+
+
+class Unstorable(UnreadableJson):
+    """A JSON document holding a string or key no database can store; ``document`` is it, parsed."""
+
+    def __init__(self, field: str, document: Any) -> None:
+        super().__init__(field, UNSTORABLE)
+        self.document = document
 
 
 def storable(text: str) -> bool:
     return _UNSTORABLE.search(text) is None
 
 
-def check_json(document: Any, raw: bytes, *, field: str = "") -> None:
-    """Refuse ``document`` (parsed from ``raw``) when a string or key in it is not storable,
-    naming the first such place as the engine names a field: ``lines[2].product_id``.
-    ``field``: the name of the document itself (an object's keys are named alone when empty)."""
-    if _UNSTORABLE_ESCAPE.search(raw):
-        _refuse(_first_unstorable(document, field))
+def loads(text: str | bytes, *, field: str = "") -> Any:
+    """``json.loads`` for input the plugin stores or queries with: an ``UnreadableJson`` for text
+    that does not parse, is nested too deeply, or holds what no database stores (the first such
+    place named as the engine names a field: ``lines[2].product_id``). ``field``: the name of the
+    document itself (an object's keys are named alone when empty). A document without a NUL or
+    surrogate escape is not walked, so a normal one costs only its parse and one search."""
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise TooDeep(field, "is nested too deeply to read") from None
+    except ValueError as error:  # a UnicodeDecodeError too
+        raise NotJson(field, "is not valid JSON") from error
+    if _UNSTORABLE_ESCAPE[type(text)].search(text):
+        where = _first_unstorable(document, field)
+        if where is not None:
+            raise Unstorable(where, document)
+    return document
 
 
 def check_query(args: Iterable[tuple[str, str]]) -> None:
@@ -45,7 +84,7 @@ def check_path(view_args: dict[str, Any]) -> None:
 
 def _refuse(field: str | None) -> None:
     if field is not None:
-        raise ValidationFailed.on(field, "must not contain a NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)")
+        raise ValidationFailed.on(field, UNSTORABLE)
 
 
 def _first_unstorable(document: Any, field: str) -> str | None:
