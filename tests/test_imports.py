@@ -136,6 +136,33 @@ def test_empty_cells_keep_what_is_stored_and_given_tags_replace_the_old(salon, m
     assert count(MembershipEvent) == 1  # an update never joins the default group again
 
 
+@pytest.mark.parametrize("header", [["external_id", "tags"], ["external_id", "city", "tags"]])
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "whole-file"])
+def test_a_row_changing_only_the_tags_updates_the_customer(salon, make_customer, monkeypatch, chunked, header):
+    # given: customers with tags, and a file that changes only some customers' tags
+    if not chunked and session().get_bind().dialect.name != "postgresql":
+        pytest.skip("the whole-file path is PostgreSQL's")
+    if chunked:
+        monkeypatch.setattr(importer, "dialect_name", lambda: "sqlite")
+    later = utcnow() + timedelta(hours=1)
+    monkeypatch.setattr(importer, "utcnow", lambda: later)
+    for external_id in ("c-1", "c-2", "c-3", "c-4", "c-5"):
+        make_customer(salon, external_id, city="Cluj", tags=["vip", "old"])
+    before = {external_id: customer(salon, external_id).updated_at for external_id in ("c-1", "c-2", "c-3", "c-4", "c-5")}
+    cells = {"c-1": "vip;new", "c-2": "old;vip", "c-3": "vip", "c-4": "", "c-5": "vip;old;extra"}
+    rows = [[external_id, *([""] if "city" in header else []), tags] for external_id, tags in cells.items()]
+    # when
+    report = import_customers(salon, csv_text(header, *rows))
+    # then: c-1, c-3 and c-5 got other tags; c-2 the same ones; c-4's empty cell keeps them
+    assert (report.rows, report.created, report.updated, report.unchanged) == (5, 0, 3, 2)
+    stored = {external_id: customer(salon, external_id) for external_id in cells}
+    assert {external_id: c.tags for external_id, c in stored.items()} == {
+        "c-1": ["new", "vip"], "c-2": ["old", "vip"], "c-3": ["vip"], "c-4": ["old", "vip"], "c-5": ["extra", "old", "vip"],
+    }
+    assert {external_id for external_id, c in stored.items() if c.updated_at == later} == {"c-1", "c-3", "c-5"}
+    assert all(stored[external_id].updated_at == before[external_id] for external_id in ("c-2", "c-4"))
+
+
 def test_a_customer_named_twice_gets_both_rows_in_order(salon):
     report = import_customers(salon, csv_text(
         ["external_id", "first_name", "city"], ["c-1", "Ana", "Cluj"], ["c-1", "", "Iasi"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import and_, exists, func, literal, or_, select, union, update
 
 from ..db import session
 from ..models import Customer, CustomerTag, Group, Membership, MembershipEvent, Shop
@@ -93,11 +93,14 @@ class CustomerChunks:
         return created, updated
 
     def _update_known(self) -> int:
-        if not self.given:
+        """Update the known customers a row changes (a column or the tags, which ``_replace_tags``
+        writes next); returns how many."""
+        if not (self.given or self.with_tags):
             return 0
         customer, staged = Customer.__table__, staging.customers
         values = {name: func.coalesce(staged.c[name], customer.c[name]) for name in self.given}
-        changed = or_(*(customer.c[name].is_distinct_from(value) for name, value in values.items()))
+        changed = or_(*(customer.c[name].is_distinct_from(value) for name, value in values.items()),
+                      *([customer.c.id.in_(self._retagged())] if self.with_tags else []))
         return session().execute(
             update(customer)
             .where(customer.c.shop_id == self.shop.id, customer.c.external_id == staged.c.external_id, changed)
@@ -155,15 +158,31 @@ class CustomerChunks:
 
     def _replace_tags(self) -> None:
         """Customers whose row names tags get exactly those: the others go, the missing come."""
-        customer, staged, staged_tags, tag = Customer.__table__, staging.customers, staging.tags, CustomerTag.__table__
-        known = and_(customer.c.shop_id == self.shop.id, customer.c.external_id == staged.c.external_id)
-        retagged = select(customer.c.id).where(known, staged.c.tags_given)
-        wanted = select(customer.c.id, staged_tags.c.tag).where(
-            customer.c.shop_id == self.shop.id, customer.c.external_id == staged_tags.c.external_id
-        )
-        wanted_tag = wanted.where(customer.c.id == tag.c.customer_id, staged_tags.c.tag == tag.c.tag)
-        session().execute(tag.delete().where(tag.c.customer_id.in_(retagged), ~exists(wanted_tag)))
+        tag = CustomerTag.__table__
+        tagged, wanted, wanted_tag = self._tags_named(Customer.__table__, staging.customers, staging.tags, tag)
+        session().execute(tag.delete().where(tag.c.customer_id.in_(tagged), ~exists(wanted_tag)))
         session().execute(insert_ignoring_duplicates(tag).from_select(
             ["customer_id", "tag", "shop_id"], wanted.add_columns(literal(self.shop.id)),
         ))
+
+    def _retagged(self):
+        """The ids of the known customers whose row names other tags than they have (before
+        ``_replace_tags``): over aliases, so that the UPDATE of customers it sits in leaves it whole."""
+        customer, staged, staged_tags, tag = (table.alias() for table in (
+            Customer.__table__, staging.customers, staging.tags, CustomerTag.__table__))
+        tagged, wanted, wanted_tag = self._tags_named(customer, staged, staged_tags, tag)
+        dropping = select(tag.c.customer_id).where(tag.c.customer_id.in_(tagged), ~exists(wanted_tag))
+        adding = wanted.with_only_columns(customer.c.id).where(
+            ~exists().where(tag.c.customer_id == customer.c.id, tag.c.tag == staged_tags.c.tag))
+        return union(dropping, adding)
+
+    def _tags_named(self, customer, staged, staged_tags, tag):
+        """Selects over these tables: the ids of the known customers whose row names tags, the
+        (id, tag) pairs those rows name, and those pairs matching a stored ``tag`` (for EXISTS)."""
+        known = and_(customer.c.shop_id == self.shop.id, customer.c.external_id == staged.c.external_id)
+        tagged = select(customer.c.id).where(known, staged.c.tags_given)
+        wanted = select(customer.c.id, staged_tags.c.tag).where(
+            customer.c.shop_id == self.shop.id, customer.c.external_id == staged_tags.c.external_id
+        )
+        return tagged, wanted, wanted.where(customer.c.id == tag.c.customer_id, staged_tags.c.tag == tag.c.tag)
 
