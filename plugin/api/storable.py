@@ -63,11 +63,18 @@ def loads(text: str | bytes, *, field: str = "") -> Any:
         raise TooDeep(field, "is nested too deeply to read") from None
     except ValueError as error:  # a UnicodeDecodeError too
         raise NotJson(field, "is not valid JSON") from error
-    if _UNSTORABLE_ESCAPE[type(text)].search(text):
+    if _may_hold_unstorable(text):
         where = _first_unstorable(document, field)
         if where is not None:
             raise Unstorable(where, document)
     return document
+
+
+def _may_hold_unstorable(text: str | bytes) -> bool:
+    """Whether the raw document spells a NUL or a surrogate. Plain substring tests first: the
+    pattern alone, tried at every position of a W1 cart, cost three times the parse of it."""
+    escape, nul = ("\\u", "\x00") if isinstance(text, str) else (b"\\u", b"\x00")
+    return (escape in text or nul in text) and _UNSTORABLE_ESCAPE[type(text)].search(text) is not None
 
 
 def check_query(args: Iterable[tuple[str, str]]) -> None:
