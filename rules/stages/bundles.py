@@ -120,7 +120,9 @@ def _greedy_sets(
 def _spread(saving: int, parts: list[int], taken: dict[int, int], unit: list[int]) -> list[int]:
     """Each line's part of a set's saving: SPEC §2 spreads it over the set's units in proportion
     to their prices, so the cents left by rounding go unit by unit (ties to the earlier line)."""
-    return allocate_minor(saving, [unit[position] for position in parts], [taken[position] for position in parts])
+    prices = [unit[position] for position in parts]
+    units = [taken[position] for position in parts]
+    return allocate_minor(saving, prices, units if len(units) < sum(units) else None)  # one unit each: the plain split
 
 
 def _record(
