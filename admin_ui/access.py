@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
+from plugin.api.storable import storable
 from plugin.errors import BadRequest
 from plugin.licensing import has_access
 from plugin.models import Shop
@@ -41,7 +42,7 @@ def _refuse_nul_characters() -> None:
     """A NUL (U+0000) in a query, form field or path is refused: nobody types one, and
     PostgreSQL cannot compare or store it in text (the search, filters, forms and paths were a 500)."""
     given = [*request.args.listvalues(), *request.form.listvalues(), list((request.view_args or {}).values())]
-    if any("\x00" in str(value) for values in given for value in values):
+    if not all(storable(str(value)) for values in given for value in values):
         raise BadRequest("The request holds a NUL character (U+0000), which no field accepts: remove it and try again.")
 
 

@@ -95,6 +95,8 @@ def allocate_minor(total: int, weights: Sequence[int], units: Sequence[int] | No
     made unit by unit (as over the units listed one by one, without listing them): a bundle's
     saving is spread over its units (SPEC §2), and a line may give a set several.
     """
+    if units is not None and all(count == 1 for count in units):
+        units = None  # one unit a part: the plain split is the same, and cheaper
     if units is None and len(weights) == 1:
         if weights[0] < 0 or (weights[0] == 0 and total):
             raise ValueError("cannot allocate over a negative or zero weight")

@@ -37,7 +37,7 @@ def _form_sets(state: PricingState, rule: CompiledRule, free: list[int]) -> None
     Components are filled in the order listed. A set that would cost more than its units
     is not formed (SPEC §2), and no set after it either; one costing exactly its units is
     formed, saving nothing, and its units are bundled. The set's saving is spread
-    over its lines in proportion to the price of the units each gave (largest remainder).
+    over its units in proportion to their prices (largest remainder, see ``_spread``).
     Identical consecutive sets are formed in one step, as forming them one by one would.
     When a line matches two components and this greedy fill stops for want of a unit while
     the units allow more sets, ``_most_sets_overlapping`` forms more. When it stops at a set
@@ -120,9 +120,7 @@ def _greedy_sets(
 def _spread(saving: int, parts: list[int], taken: dict[int, int], unit: list[int]) -> list[int]:
     """Each line's part of a set's saving: SPEC §2 spreads it over the set's units in proportion
     to their prices, so the cents left by rounding go unit by unit (ties to the earlier line)."""
-    prices = [unit[position] for position in parts]
-    units = [taken[position] for position in parts]
-    return allocate_minor(saving, prices, units if len(units) < sum(units) else None)  # one unit each: the plain split
+    return allocate_minor(saving, [unit[position] for position in parts], [taken[position] for position in parts])
 
 
 def _record(
