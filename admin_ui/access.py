@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
-from plugin.api.storable import storable
+from plugin.storable import storable
 from plugin.errors import BadRequest
 from plugin.licensing import has_access
 from plugin.models import Shop

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError
 from wtforms import BooleanField, ColorField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from plugin.api.storable import NotJson, TooDeep, loads
+from plugin.storable import NotJson, TooDeep, loads
 from plugin.errors import CustomerGroupsError
 from plugin.models import Group
 from plugin.schemas import COLOUR

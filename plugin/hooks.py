@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from .storable import UNSTORABLE, first_unstorable
 from .db import session
 from .errors import ValidationFailed
 from .licensing import require_plan
@@ -107,6 +108,11 @@ def store_activity(shop_id: int, valid: dict[str, Any]) -> Recorded:
 
 
 def _valid(schema: Schema, fields: Any) -> Any:
+    """The schema's load, after the API's refusal of text no database stores: a host's NUL is
+    the caller's mistake, named by its field, not a database error at the write."""
+    unstorable = first_unstorable(fields)
+    if unstorable is not None:
+        raise ValidationFailed.on(unstorable, UNSTORABLE)
     try:
         return schema.load(fields)
     except ValidationError as error:

@@ -84,6 +84,18 @@ def test_in_process_hook_validates_like_the_api(app, shop):
     assert "gender" in error.value.fields
 
 
+@pytest.mark.parametrize("fields, field", [
+    ({"external_id": "h-\x00"}, "external_id"),
+    ({"external_id": "h-1", "tags": ["vip", "a\ud800"]}, "tags[1]"),
+])
+def test_in_process_hook_refuses_what_no_database_stores_by_its_field(app, shop, fields, field):
+    hooks = app.extensions["customer_groups"]
+    with pytest.raises(ValidationFailed) as error:
+        hooks.register_customer(shop.shop.id, **fields)
+    assert field in error.value.fields
+    assert hooks.register_customer(shop.shop.id, external_id="h-2").groups == ["standard"]
+
+
 def test_in_process_hook_respects_the_plan(app, make_shop):
     free = make_shop("Free", plan="free")
     with pytest.raises(PlanRequired):

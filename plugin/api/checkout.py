@@ -11,7 +11,7 @@ from ..services import checkout
 from . import api_blueprint
 from .auth import SHOP_READERS, current_shop
 from .rest import arguments, request_json, response
-from .storable import UnreadableJson
+from ..storable import UnreadableJson
 
 
 @api_blueprint.post("/checkout/evaluate")

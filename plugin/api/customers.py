@@ -7,7 +7,7 @@ from ..services import customer_search, groups
 from . import api_blueprint
 from .auth import current_shop
 from .rest import arguments, response
-from .storable import UnreadableJson, loads
+from ..storable import UnreadableJson, loads
 
 
 @api_blueprint.get("/customers")

@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from ..db import session
 from ..errors import BadRequest, ValidationFailed
-from .storable import NotJson, TooDeep, UnreadableJson, Unstorable, check_path, check_query, loads
+from ..storable import NotJson, TooDeep, UnreadableJson, Unstorable, check_path, check_query, loads
 
 
 #: What a body that is not a JSON document hears, on every route.

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any, Iterable
 
-from ..errors import NotFound, ValidationFailed
+from .errors import NotFound, ValidationFailed
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 #: How either character reaches a JSON document sent in UTF-8: as a ``\u`` escape (JSON forbids a
@@ -64,7 +64,7 @@ def loads(text: str | bytes, *, field: str = "") -> Any:
     except ValueError as error:  # a UnicodeDecodeError too
         raise NotJson(field, "is not valid JSON") from error
     if _may_hold_unstorable(text):
-        where = _first_unstorable(document, field)
+        where = first_unstorable(document, field)
         if where is not None:
             raise Unstorable(where, document)
     return document
@@ -94,7 +94,8 @@ def _refuse(field: str | None) -> None:
         raise ValidationFailed.on(field, UNSTORABLE)
 
 
-def _first_unstorable(document: Any, field: str) -> str | None:
+def first_unstorable(document: Any, field: str = "") -> str | None:
+    """Where the first string or key no database stores is, named as ``loads`` names it."""
     pending = [(document, field)]
     while pending:  # iterative: the document may be nested as deep as the parser goes
         value, path = pending.pop()
