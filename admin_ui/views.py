@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 
 from plugin.db import session
-from plugin.errors import Conflict, CustomerGroupsError
+from plugin.errors import Conflict, CustomerGroupsError, NotFound
 from plugin.models.group import STANDARD_KEY
 from plugin.schemas import GroupInSchema, GroupPatchSchema
 from plugin.services import groups, members, rules
@@ -47,6 +47,9 @@ def _saved(form: GroupForm, group, save, done: str):
     """Run the service call and commit; a refusal goes back to the form, next to its field."""
     try:
         saved = save()
+    except NotFound:  # the group was deleted meanwhile: no form to show it in, as a fresh GET would find
+        session().rollback()
+        raise
     except CustomerGroupsError as error:
         session().rollback()
         form.attach_service_error(error)

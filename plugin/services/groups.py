@@ -91,6 +91,9 @@ def make_default_group(shop: Shop, group: Group) -> None:
     if group.builtin or group.kind != "static":
         raise ValidationFailed.on("is_default", "only a static group can be the default group")
     hold_shop(shop)
+    if session().scalar(select(Group.id).where(Group.id == group.id)) is None:
+        # deleted by the request we waited for: clearing the old default would leave none
+        raise NotFound(f"No group {group.key!r} in this shop.")
     session().execute(
         update(Group).where(Group.shop_id == shop.id, Group.is_default, Group.id != group.id)
         .values(is_default=False)

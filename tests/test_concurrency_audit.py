@@ -1,0 +1,81 @@
+"""Races between requests on PostgreSQL, each played in a fixed order: one transaction is held
+open in the test's own session while another request runs in a thread and waits for its locks."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from plugin.db import session
+from plugin.models import Group
+from plugin.services import groups
+
+from .conftest import api_path
+from .test_customer_counts import _wait_for_a_blocked_lock
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(app) -> None:
+    if session().get_bind().dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+
+
+def _meanwhile(app, work: Callable[[Any], Any]) -> Callable[[], list]:
+    """Run ``work(client)`` in a thread of its own (its own session); returns a join giving
+    ``[result]`` or ``[exception]``."""
+    outcome: list = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                outcome.append(work(app.test_client()))
+            except Exception as error:  # noqa: BLE001  (the test's assertion shows it)
+                outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def join() -> list:
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the other request never finished"
+        return outcome
+    return join
+
+
+def _commit_once_blocked() -> None:
+    """The other request waits for a lock this session holds: let it through."""
+    _wait_for_a_blocked_lock(session().connection())
+    session().commit()
+
+
+def _defaults(shop) -> list[str]:
+    session().expire_all()
+    return list(session().scalars(select(Group.key).where(Group.shop_id == shop.id, Group.is_default)))
+
+
+def _switch_through_the_api(client, shop) -> int:
+    return client.patch(api_path("/groups/vip"), json={"is_default": True}, headers=shop.headers).status_code
+
+
+def _switch_through_the_admin(client, shop) -> int:
+    with client.session_transaction() as host_session:
+        host_session["demo_admin"] = {"email": "admin@demo.shop", "shop_id": shop.shop.id}
+    form = {"name": "VIP", "colour": "#64748B", "description": "", "is_default": "y"}
+    return client.post("/admin/crm/groups/vip/edit", data=form).status_code
+
+
+@pytest.mark.parametrize("switch", [_switch_through_the_api, _switch_through_the_admin], ids=["api", "admin"])
+def test_a_switch_to_a_group_deleted_meanwhile_leaves_the_default_in_place(app, shop, make_group, switch):
+    # given: an admin deleting VIP, not yet committed
+    vip = make_group(shop.shop, "VIP")
+    groups.delete_group(shop.shop, vip, actor="admin")
+    # when: another request makes VIP the default (it read VIP before the deletion committed)
+    join = _meanwhile(app, lambda client: switch(client, shop))
+    _commit_once_blocked()
+    # then: the switch finds no group to switch to, and Standard stays the default
+    assert join() == [404]
+    assert _defaults(shop.shop) == ["standard"]
