@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from plugin.db import session
-from plugin.models import Group
-from plugin.services import groups
+from plugin.models import Customer, Group
+from plugin.schemas import ActivityInSchema
+from plugin.services import activities, groups
 
 from .conftest import api_path
 from .test_customer_counts import _wait_for_a_blocked_lock
@@ -79,3 +80,22 @@ def test_a_switch_to_a_group_deleted_meanwhile_leaves_the_default_in_place(app, 
     # then: the switch finds no group to switch to, and Standard stays the default
     assert join() == [404]
     assert _defaults(shop.shop) == ["standard"]
+
+
+def _order(number: int) -> dict[str, Any]:
+    return {"external_id": f"o-{number}", "customer_external_id": "u-1", "kind": "order", "status": "completed",
+            "occurred_at": f"2020-03-0{number}T10:00:00+00:00", "amount": "10.00"}
+
+
+def test_two_orders_of_one_customer_at_once_both_count(app, shop, make_customer):
+    # given: the first order's event recorded, not yet committed
+    ana = make_customer(shop.shop, "u-1")
+    activities.record_activity(shop.shop, ActivityInSchema().load(_order(1)))
+    # when: the second order's event arrives meanwhile
+    join = _meanwhile(app, lambda client: client.post(
+        api_path("/events/activities"), json=_order(2), headers=shop.headers).status_code)
+    _commit_once_blocked()
+    # then: the customer's totals count both orders (each event's count saw the other's order)
+    assert join() == [201]
+    stored = session().get(Customer, ana.id, populate_existing=True)
+    assert (stored.visits, stored.spent_milli) == (2, 20_000)

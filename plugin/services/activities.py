@@ -25,7 +25,9 @@ def record_activity(shop: Shop, fields: dict[str, Any]) -> tuple[Activity, bool]
     replaced, and the customer's RFM score and dynamic groups are refreshed in the same
     transaction.
     """
-    customer = get_customer(shop, fields["customer_external_id"])
+    # Held: the customer's totals are counted again from their activities, and an event counting
+    # while another's order is uncommitted would write a total without it.
+    customer = get_customer(shop, fields["customer_external_id"], held=True)
     if customer is None:
         raise NotFound(
             f"No customer {fields['customer_external_id']!r} in this shop; register them first.",
@@ -55,7 +57,8 @@ def record_activity(shop: Shop, fields: dict[str, Any]) -> tuple[Activity, bool]
     replace_items(shop, activity.id, fields)
     refresh_customer(shop, customer, now)
     if previous_customer_id not in (None, customer.id):
-        refresh_customer(shop, session().get(type(customer), previous_customer_id), now)
+        previous = session().get(type(customer), previous_customer_id, with_for_update={"key_share": True})
+        refresh_customer(shop, previous, now)
     session().expire(activity, ["items"])
     return activity, created
 

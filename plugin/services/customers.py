@@ -297,10 +297,13 @@ def group_keys_by_customer(shop: Shop, customer_ids: list[int]) -> dict[int, lis
     return keys
 
 
-def get_customer(shop: Shop, external_id: str) -> Customer | None:
-    return session().scalar(
-        select(Customer).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
-    )
+def get_customer(shop: Shop, external_id: str, *, held: bool = False) -> Customer | None:
+    """``held``: the row is locked until the transaction ends (``FOR NO KEY UPDATE``) and read as
+    it is once the lock is granted, so that two events about one customer take turns."""
+    query = select(Customer).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
+    if held:
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return session().scalar(query)
 
 
 def _replace_tags(shop: Shop, tags_by_customer: dict[int, list[str]]) -> None:
