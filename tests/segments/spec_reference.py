@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import calendar
 import math
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -66,6 +66,12 @@ def is_upcoming(activity: Activity, now: datetime) -> bool:
 
 # -- §3: windows -------------------------------------------------------------------------
 
+def wall_clock(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The shop's wall clock at an instant (through UTC: an aware time already in ``tz`` but
+    written inside the spring-forward gap would otherwise keep its impossible wall time)."""
+    return moment.astimezone(timezone.utc).astimezone(tz)
+
+
 def _local_wall(naive: datetime, tz: ZoneInfo) -> datetime:
     # A wall time that falls in the spring-forward gap or the autumn repeat: SPEC is silent.
     # Taken here: Python's fold=0 (the earlier offset; a gap time reads as the offset before
@@ -81,7 +87,7 @@ def months_before(now: datetime, months: int, tz: ZoneInfo) -> datetime:
     last day (28/29 Feb; what dateutil's relativedelta does) or overflow into the next month
     (3 Mar). Taken here: clamp.
     """
-    local = now.astimezone(tz)
+    local = wall_clock(now, tz)
     index = local.year * 12 + (local.month - 1) - months
     year, month = divmod(index, 12)
     day = min(local.day, calendar.monthrange(year, month + 1)[1])
@@ -96,12 +102,13 @@ def days_before(now: datetime, days: int, tz: ZoneInfo) -> datetime:
     wall time N calendar days earlier, 23 or 25 hours apart across a DST change). Taken here:
     the shop's calendar for both units, the same wall time N days earlier.
     """
-    local = now.astimezone(tz).replace(tzinfo=None)
+    local = wall_clock(now, tz).replace(tzinfo=None)
     return _local_wall(local - timedelta(days=days), tz)
 
 
 def window_start(now: datetime, last: int, unit: str, tz: ZoneInfo) -> datetime:
-    return months_before(now, last, tz) if unit == "months" else days_before(now, last, tz)
+    start = months_before(now, last, tz) if unit == "months" else days_before(now, last, tz)
+    return start.astimezone(timezone.utc)
 
 
 def in_window(occurred_at: datetime, now: datetime, last: int, unit: str, tz: ZoneInfo) -> bool:
@@ -177,9 +184,12 @@ def days_to_birthday(birthday: date, today: date) -> int:
     return (upcoming - today).days
 
 
-def evaluate(customers, activities, timezone: str, now: datetime) -> Result:
+def evaluate(customers, activities, shop_timezone: str, now: datetime) -> Result:
     """Each preset's members and each customer's RFM, as SPEC §3 defines them."""
-    tz = ZoneInfo(timezone)
+    tz = ZoneInfo(shop_timezone)
+    # Instants in UTC: Python compares two times of one zone by their wall clocks, fold ignored.
+    now = now.astimezone(timezone.utc)
+    activities = [replace(a, occurred_at=a.occurred_at.astimezone(timezone.utc)) for a in activities]
     by_customer = {c.external_id: [] for c in customers}
     for activity in activities:
         by_customer[activity.customer_external_id].append(activity)
@@ -192,7 +202,7 @@ def evaluate(customers, activities, timezone: str, now: datetime) -> Result:
         return sum(1 for a in by_customer[cid] if is_upcoming(a, now))
 
     scored = rfm(customers, activities, tz, now)
-    today = now.astimezone(tz).date()
+    today = wall_clock(now, tz).date()
     members = {key: set() for key in PRESET_KEYS}
     for customer in customers:
         cid = customer.external_id
