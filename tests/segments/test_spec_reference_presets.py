@@ -1,0 +1,169 @@
+"""Random purchase histories through the shop's own path (SPEC §5: two CSV files, the CLI's
+imports, ``refresh --now``, ``members``) against ``spec_reference.py`` (SPEC §3 in plain Python).
+
+Each seed is a salon in Bucharest with a few dozen customers and up to 20 activities each over
+about three years around ``now``: every status, future bookings, amounts with cents, ties and empty cells,
+times on and next to the window bounds (2 and 12 months, 30 days, under more than one reading
+of them), month ends, DST changes and local midnight; birthdays on 29 February and 0 to 31 days
+ahead. Set ``SPEC_REFERENCE_SEEDS=500`` to run more than the suite's few.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import random
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from plugin.db import session
+from plugin.models import Customer
+
+from . import spec_reference as spec
+from .conftest import TZ, ZONE, local
+from .test_hand_computed_cli import ACTIVITY_COLUMNS, CUSTOMER_COLUMNS
+
+SEEDS = range(int(os.environ.get("SPEC_REFERENCE_SEEDS", "12")))
+STATUSES = ["completed"] * 6 + ["booked"] * 2 + ["cancelled", "no_show"]
+
+#: Instants a checker would pick for ``now``: month ends, DST days, local midnight, leap days.
+NOWS = [
+    local(2025, 3, 31, 12), local(2025, 3, 30, 4, 30), local(2025, 10, 26, 3, 30),
+    local(2025, 10, 26, 3, 30, fold=1), local(2026, 5, 31), local(2028, 2, 29, 10),
+    local(2027, 2, 28, 23, 59, 59), local(2026, 12, 31, 23, 30), local(2026, 1, 1),
+    local(2025, 5, 1), local(2025, 4, 30, 10), local(2026, 8, 31, 18), local(2026, 10, 25, 10),
+    local(2026, 3, 29, 3, 15), local(2027, 3, 1), local(2026, 7, 31, 0, 0, 1),
+]
+
+
+def _overflowing_months_before(now: datetime, months: int) -> datetime:
+    """The reading ``spec_reference`` did not take: 31 May − 3 months = 3 March."""
+    wall = spec.wall_clock(now, ZONE).replace(tzinfo=None)
+    index = wall.year * 12 + wall.month - 1 - months
+    first = wall.replace(year=index // 12, month=index % 12 + 1, day=1)
+    return (first + timedelta(days=wall.day - 1)).replace(tzinfo=ZONE)
+
+
+def edges(now: datetime) -> list[datetime]:
+    """Window bounds under every reading (shop calendar, 24-hour days, UTC calendar, overflow),
+    as UTC instants (``now`` is one)."""
+    bounds = [now]
+    for months in (2, 12):
+        bounds += [spec.months_before(now, months, ZONE), _overflowing_months_before(now, months),
+                   spec.months_before(now, months, timezone.utc)]
+    bounds += [spec.days_before(now, 30, ZONE), now - timedelta(days=30)]
+    local_midnight = spec.wall_clock(now, ZONE).replace(hour=0, minute=0, second=0)
+    bounds += [local_midnight, spec.months_before(local_midnight, 2, ZONE)]
+    return [bound.astimezone(timezone.utc) for bound in bounds]
+
+
+def history(seed: int) -> tuple[datetime, list[spec.Customer], list[tuple[spec.Activity, str]]]:
+    """A shop's customers and activities (each with the text its CSV cell holds)."""
+    rng = random.Random(seed)
+    now = rng.choice(NOWS) if rng.random() < 0.75 else \
+        local(2025, 1, 1) + timedelta(seconds=rng.randrange(3 * 365 * 86400))
+    now = now.astimezone(timezone.utc)  # from here on, arithmetic on instants, not wall clocks
+    bounds = edges(now)
+    shared_instants = [now - timedelta(days=rng.randrange(1, 400), hours=rng.randrange(24)) for _ in range(4)]
+    shared_amounts = [Decimal("0"), Decimal("10.00"), Decimal("49.99"), Decimal("100.00")]
+    today = spec.wall_clock(now, ZONE).date()
+
+    customers, activities = [], []
+    for number in range(rng.randrange(20, 41)):
+        cid = f"c{number}"
+        customers.append(spec.Customer(cid, _birthday(rng, today)))
+        for _ in range(rng.choice([0, 0, 1, 1, 2, 3, rng.randrange(4, 21)])):
+            pick = rng.random()
+            if pick < 0.3:
+                at = rng.choice(bounds) + timedelta(seconds=rng.choice([-1, 0, 0, 1]))
+            elif pick < 0.4:
+                at = rng.choice(shared_instants)
+            elif pick < 0.5:
+                at = now + timedelta(days=rng.randrange(1, 200), minutes=rng.randrange(1440))
+            else:
+                at = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
+            at = at.replace(microsecond=0)
+            amount = rng.choice(shared_amounts) if rng.random() < 0.3 else \
+                None if rng.random() < 0.03 else Decimal(rng.randrange(0, 50000)) / 100
+            activities.append((spec.Activity(cid, rng.choice(STATUSES), at, amount), _cell(rng, at)))
+    return now, customers, activities
+
+
+def _birthday(rng: random.Random, today: date) -> date | None:
+    pick = rng.random()
+    if pick < 0.15:
+        return None
+    if pick < 0.25:
+        return date(rng.choice([1996, 2000, 2004]), 2, 29)
+    if pick < 0.6:
+        ahead = today + timedelta(days=rng.choice([-1, 0, 1, 29, 30, 31, 32]))
+        return _years_earlier(ahead, rng.randrange(18, 70))
+    return date(rng.randrange(1950, 2008), 1, 1) + timedelta(days=rng.randrange(365))
+
+
+def _years_earlier(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February into a common year: try a leap one
+        return day.replace(year=day.year - years - (day.year - years) % 4)
+
+
+def _cell(rng: random.Random, at: datetime) -> str:
+    """``at`` in one of the ways a CSV may hold it; a wall time only where it names one instant."""
+    wall = spec.wall_clock(at, ZONE).replace(tzinfo=None)
+    unique_wall = all(wall.replace(tzinfo=ZONE, fold=fold).astimezone(timezone.utc) == at
+                      for fold in (0, 1))
+    style = rng.choice(["wall", "wall", "utc", "offset"])
+    if style == "wall" and unique_wall:
+        return wall.isoformat()
+    if style == "offset":
+        return spec.wall_clock(at, ZONE).isoformat()
+    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def write_csv(tmp_path, customers, activities):
+    people, visits = tmp_path / "customers.csv", tmp_path / "activities.csv"
+    with people.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(CUSTOMER_COLUMNS)
+        for customer in customers:
+            born = customer.birthday.isoformat() if customer.birthday else ""
+            writer.writerow([customer.external_id, "", "", "", "", "", born, "", "", "", "", "", ""])
+    with visits.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(ACTIVITY_COLUMNS)
+        for number, (activity, cell) in enumerate(activities, 1):
+            writer.writerow([f"a{number}", activity.customer_external_id, "appointment", activity.status,
+                             cell, "" if activity.amount is None else str(activity.amount), "EUR", "", "offline", "", "", ""])
+    return people, visits
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_presets_and_rfm_match_the_spec_reference(app, make_shop, tmp_path, seed):
+    # given: a salon's history, as the shop's two CSV files
+    now, customers, activities = history(seed)
+    make_shop("Salon", timezone=TZ)
+    people, visits = write_csv(tmp_path, customers, activities)
+    runner = app.test_cli_runner()
+
+    def run(*args: str) -> list[str]:
+        result = runner.invoke(args=["customer-groups", *args])
+        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+        return result.stdout.splitlines()
+
+    # when: imported and refreshed with the CLI
+    run("import-customers", str(people))
+    if activities:
+        run("import-activities", str(visits))
+    run("refresh", "--now", now.astimezone(timezone.utc).isoformat())
+
+    # then: each preset and each customer's scores are SPEC's
+    expected = spec.evaluate(customers, [activity for activity, _ in activities], TZ, now)
+    stored = {row.external_id: spec.Rfm(row.rfm_r, row.rfm_f, row.rfm_m, row.rfm_tier) for row in session().execute(
+        select(Customer.external_id, Customer.rfm_r, Customer.rfm_f, Customer.rfm_m, Customer.rfm_tier))}
+    wrong_scores = {cid: (stored.get(cid), rfm) for cid, rfm in expected.rfm.items() if stored.get(cid) != rfm}
+    wrong_members = {key: (listed ^ expected.members[key]) for key in spec.PRESET_KEYS
+                     if (listed := set(run("members", key))) != expected.members[key]}
+    assert (wrong_scores, wrong_members) == ({}, {}), now
