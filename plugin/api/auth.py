@@ -11,7 +11,7 @@ from ..models import Shop
 from ..services.shops import shop_for_api_key
 from . import api_blueprint
 
-PUBLIC_ENDPOINTS = {"customer_groups_api.openapi_document", "customer_groups_api.unrouted"}
+PUBLIC_ENDPOINTS = {"customer_groups_api.openapi_document"}
 #: endpoint -> how it finds the key's shop, when it reads more in the same query than the shop
 #: (the checkout reads the shopper's groups with it); every other endpoint uses shop_for_api_key.
 SHOP_READERS: dict[str, Callable[[str], Shop | None]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.routing import Map, Rule
 
 from ..db import session
 from ..errors import Conflict, CustomerGroupsError
@@ -36,24 +36,32 @@ def _http_error(error: HTTPException):
     return {"error": {"code": _CODES.get(code, "error"), "message": error.description, "fields": {}}}, code, headers
 
 
-@api_blueprint.route("/<customer_groups_id:_unrouted>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unrouted(_unrouted: str):
+@api_blueprint.before_app_request
+def _unrouted():
     """A path under the API's prefix that is no route, or a method its route does not take.
 
-    Routing errors never reach a blueprint's error handlers, so this last-resort route catches
-    them and raises the same 404 or 405 here, where they answer in the API's error shape.
+    Routing errors never reach a blueprint's error handlers, and a host's own catch-all route
+    may take such a path; this app-wide hook answers both in the API's shape, matching the
+    path against the API's routes alone, any method and the prefix itself included (a doubled
+    slash still gets werkzeug's redirect).
     """
+    if request.blueprint == api_blueprint.name or not _under_api_prefix(request.path):
+        return None
     try:
-        _routes_but_this_one().match(request.path, method=request.method)
-    except RequestRedirect:
-        pass
-    raise NotFound()
+        _api_routes().match(request.path, method=request.method)
+    except (NotFound, MethodNotAllowed) as error:
+        return _http_error(error)
+    return None
 
 
-def _routes_but_this_one():
+def _under_api_prefix(path: str) -> bool:
+    prefix = current_app.config["CUSTOMER_GROUPS_API_PREFIX"].rstrip("/")
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _api_routes():
     rules = [Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods)
-             for rule in current_app.url_map.iter_rules()
-             if rule.endpoint.startswith(f"{api_blueprint.name}.") and rule.endpoint != request.endpoint]
+             for rule in current_app.url_map.iter_rules() if rule.endpoint.startswith(f"{api_blueprint.name}.")]
     return Map(rules, converters=current_app.url_map.converters).bind("api")
 
 
