@@ -51,12 +51,16 @@ def _load_json(path: str, field: str) -> Any:
             text = handle.read()
     except OSError as error:
         raise ValidationError(field, f"cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ValidationError(field, f"cannot read {path}: not UTF-8 text (byte {error.start + 1})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ValidationError(
             field, f"malformed JSON in {path} at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
+    except RecursionError:
+        raise ValidationError(field, f"JSON in {path} is nested too deeply to read") from None
 
 
 def _evaluate(arguments: argparse.Namespace) -> dict[str, Any]:

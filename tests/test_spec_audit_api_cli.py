@@ -48,3 +48,35 @@ def test_a_hosts_catch_all_page_never_takes_a_path_under_the_prefix(app, shop):
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
     assert wrong_method.status_code == 405 and wrong_method.json["error"]["code"] == "method_not_allowed"
     assert shop.client.get("/about").get_data(as_text=True) == "<h1>about</h1>"
+
+
+# SPEC §5 "customer-groups evaluate --rules RULES.json --cart CART.json": bad files --------------
+
+SPEC_RULES = [{"id": "r1", "name": "VIP 20% on shoes", "kind": "discount", "groups": ["vip"], "priority": 10,
+               "applies_to": {"categories": ["shoes"]}, "value": {"type": "percent", "amount": "20"}}]
+SPEC_CART = {"currency": "EUR", "groups": ["vip"],
+             "lines": [{"id": "l1", "product_id": "p1", "category_ids": ["shoes"], "unit_price": "100.00", "quantity": 2}]}
+
+
+def _evaluate(tmp_path, capsys, rules: bytes, cart: bytes) -> tuple[int, str, str]:
+    (tmp_path / "rules.json").write_bytes(rules)
+    (tmp_path / "cart.json").write_bytes(cart)
+    code = evaluate_main(["evaluate", "--rules", str(tmp_path / "rules.json"), "--cart", str(tmp_path / "cart.json")])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("which, content, message", [
+    ("cart", json.dumps({**SPEC_CART, "lines": [{**SPEC_CART["lines"][0], "id": "Bra\u015fov"}]}).replace(
+        "\\u015f", "\u015f").encode("cp1250"), "cart: cannot read"),
+    ("rules", b"[" * 100_000 + b"]" * 100_000, "rules: "),
+    ("cart", b"[" * 100_000 + b"]" * 100_000, "cart: "),
+])
+def test_a_file_that_is_not_utf8_or_nested_too_deep_is_one_line_and_exit_code_2(tmp_path, capsys, which, content, message):
+    # given: a cart saved as Windows-1250, or JSON nested deeper than the parser goes: a traceback, exit code 1
+    files = {"rules": json.dumps(SPEC_RULES).encode(), "cart": json.dumps(SPEC_CART).encode(), which: content}
+    # when
+    code, out, err = _evaluate(tmp_path, capsys, files["rules"], files["cart"])
+    # then
+    assert (code, out) == (2, ""), err
+    assert err.count("\n") == 1 and err.startswith(f"customer-groups: {message}"), err
