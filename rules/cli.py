@@ -54,13 +54,18 @@ def _load_json(path: str, field: str) -> Any:
     except UnicodeDecodeError as error:
         raise ValidationError(field, f"cannot read {path}: not UTF-8 text (byte {error.start + 1})") from None
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValidationError(
             field, f"malformed JSON in {path} at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
     except RecursionError:
         raise ValidationError(field, f"JSON in {path} is nested too deeply to read") from None
+    try:  # an escaped lone surrogate parses, but no UTF-8 output can hold it
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValidationError(field, f"{path} holds {error.object[error.start]!r}, a lone surrogate, not text") from None
+    return data
 
 
 def _evaluate(arguments: argparse.Namespace) -> dict[str, Any]:

@@ -80,3 +80,13 @@ def test_a_file_that_is_not_utf8_or_nested_too_deep_is_one_line_and_exit_code_2(
     # then
     assert (code, out) == (2, ""), err
     assert err.count("\n") == 1 and err.startswith(f"customer-groups: {message}"), err
+
+
+def test_a_lone_surrogate_in_a_file_is_one_line_and_exit_code_2(tmp_path, capsys):
+    # given: a line id "\ud800" priced, then half a cart printed and a traceback (UTF-8 cannot write it)
+    cart = json.dumps({**SPEC_CART, "lines": [{**SPEC_CART["lines"][0], "id": "\ud800"}]}).encode()
+    # when
+    code, out, err = _evaluate(tmp_path, capsys, json.dumps(SPEC_RULES).encode(), cart)
+    # then
+    assert (code, out) == (2, ""), err
+    assert err.count("\n") == 1 and err.startswith("customer-groups: cart: ") and "\\ud800" in err, err
