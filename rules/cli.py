@@ -24,8 +24,15 @@ _FLASK_HINT = (
 EXIT_BAD_INPUT = 2
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line on stderr and exit code 2, like every other bad input here."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="customer-groups",
         description="Price a cart with Customer Groups' pricing rules (no database).",
         epilog="The database commands run under Flask:\n"

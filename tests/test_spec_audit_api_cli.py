@@ -90,3 +90,16 @@ def test_a_lone_surrogate_in_a_file_is_one_line_and_exit_code_2(tmp_path, capsys
     # then
     assert (code, out) == (2, ""), err
     assert err.count("\n") == 1 and err.startswith("customer-groups: cart: ") and "\\ud800" in err, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["evaluate", "--rules", "r.json"], "the following arguments are required: --cart"),
+    (["evaluate", "--rules", "r.json", "--cart", "c.json", "--bogus"], "unrecognized arguments: --bogus"),
+    (["evaluate", "--rules"], "expected one argument"),
+])
+def test_a_usage_error_is_one_line_and_exit_code_2(capsys, argv, message):
+    # given: README "Bad input exits with code 2 and one line on stderr"; argparse printed its usage first
+    code = evaluate_main(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("customer-groups") and message in err, err
