@@ -103,3 +103,28 @@ def test_a_usage_error_is_one_line_and_exit_code_2(capsys, argv, message):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("customer-groups") and message in err, err
+
+
+# SPEC §5 "An import is all or nothing and names the first bad row and column" ----------------
+
+@pytest.mark.parametrize("command, content, named", [
+    ("import-customers", "external_id,city\nc-1,Cluj\nc-2,Bra\u015fov\n", "row 3, column city"),
+    ("import-customers", "external_id,city\n" + "".join(f"c-{n},Cluj\n" for n in range(5000)) + "c-x,Bra\u015fov\n",
+     "row 5002, column city"),
+    ("import-customers", "external_id,ora\u015f\nc-1,Cluj\n", "row 1"),
+    ("import-activities", "external_id,customer_external_id,location\na-1,c-1,Bra\u015fov\n", "row 2, column location"),
+])
+def test_a_byte_that_is_not_utf8_is_named_by_its_row_and_column(app, make_shop, make_customer, tmp_path,
+                                                                 command, content, named):
+    # given: a file saved as Windows-1250; the error said "row 1" wherever the byte was (the
+    # first row of the 64 KiB the decoder was reading)
+    shop = make_shop("Salon", timezone="Europe/Bucharest").shop
+    make_customer(shop, "c-1")
+    path = tmp_path / "file.csv"
+    path.write_bytes(content.encode("cp1250"))
+    # when
+    result = app.test_cli_runner().invoke(args=["customer-groups", command, str(path), "--no-refresh"])
+    # then
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {named}: ") and "not UTF-8" in lines[0], result.stderr

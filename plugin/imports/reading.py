@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO
 
@@ -33,9 +34,14 @@ def read_header(records: Iterator[tuple[int, list[str]]], known: Iterable[str], 
     return names
 
 
+#: A NUL (which PostgreSQL cannot hold in text: a 500), or a byte that is not UTF-8 (``open_text``
+#: reads those as U+DC80-U+DCFF, so that the row and column holding one can be named).
+_UNREADABLE = re.compile("[\x00\udc80-\udcff]")
+
+
 def numbered_records(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
     """``(row number, cells)`` for each record, streamed; a decoding or CSV error names its row,
-    a NUL character (which PostgreSQL cannot hold in text: a 500) its row and column."""
+    a NUL character or a byte that is not UTF-8 its row and column."""
     reader = csv.reader(text, strict=True)
     row = 0
     header: list[str] = []
@@ -49,10 +55,12 @@ def numbered_records(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
             raise ImportFailed(row, None, "the file is not UTF-8 text") from None
         except csv.Error as error:
             raise ImportFailed(row, None, f"not valid CSV ({error})") from None
-        if "\x00" in "".join(record):
-            place = next(index for index, cell in enumerate(record) if "\x00" in cell)
+        if _UNREADABLE.search("".join(record)):
+            place, found = next((index, match.group()) for index, cell in enumerate(record)
+                                if (match := _UNREADABLE.search(cell)))
             column = column_name(header[place]) if row > HEADER_ROW and place < len(header) else None
-            raise ImportFailed(row, column, "holds a NUL character (U+0000); no column accepts one")
+            raise ImportFailed(row, column, "holds a NUL character (U+0000); no column accepts one" if found == "\x00"
+                               else "not UTF-8 text; save the file as UTF-8")
         header = header or record
         yield row, record
 
@@ -87,5 +95,6 @@ def open_text(binary: IO[bytes]) -> tuple[IO[str], CountingReader]:
     """UTF-8 text over ``binary`` (a file opened ``"rb"``, an upload's stream; a byte-order mark
     is skipped), and its counter of bytes read, for a progress bar over the file's size."""
     counter = CountingReader(binary)
-    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", errors="surrogateescape",
+                            newline="")
     return text, counter
