@@ -73,7 +73,16 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
-customer_groups_cli = AppGroup("customer-groups", help="Customer Groups: database, shops and groups.")
+class OneLineGroup(AppGroup):
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """A mistyped command is bad input too: one line, not click's usage block."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            raise InputError(error.format_message()) from None
+
+
+customer_groups_cli = OneLineGroup("customer-groups", help="Customer Groups: database, shops and groups.")
 customer_groups_cli.command_class = OneLineErrors
 
 

@@ -128,3 +128,14 @@ def test_a_byte_that_is_not_utf8_is_named_by_its_row_and_column(app, make_shop, 
     assert result.exit_code == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {named}: ") and "not UTF-8" in lines[0], result.stderr
+
+
+# SPEC §5 "flask --app APP customer-groups ...": README "bad input exits with code 2 and one line"
+
+@pytest.mark.parametrize("command", ["frobnicate", "import-customer", "evaluate"])
+def test_an_unknown_flask_command_is_one_line_and_exit_code_2(app, command):
+    # given: click's group printed its usage block (four lines) for a mistyped command
+    result = app.test_cli_runner().invoke(args=["customer-groups", command])
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and repr(command) in lines[0], result.stderr
