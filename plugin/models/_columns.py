@@ -44,5 +44,8 @@ def updated_at():
     return mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def shop_fk():
-    return mapped_column(ForeignKey("cg_shops.id", ondelete="CASCADE"), nullable=False, index=True)
+def shop_fk(*, indexed: bool = True):
+    """The owning shop. ``indexed=False`` where an index or unique constraint already leads with
+    ``shop_id``: that one serves the shop's lookups and its deletion, and a second index only
+    costs every insert (an import writes millions)."""
+    return mapped_column(ForeignKey("cg_shops.id", ondelete="CASCADE"), nullable=False, index=indexed)

@@ -33,7 +33,7 @@ class Activity(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_id: Mapped[int] = shop_fk()
+    shop_id: Mapped[int] = shop_fk(indexed=False)
     external_id: Mapped[str] = mapped_column(String(128))
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("cg_customers.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16), default="order")

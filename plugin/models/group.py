@@ -36,7 +36,7 @@ class Group(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = shop_fk()
+    shop_id: Mapped[int] = shop_fk(indexed=False)
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(64))
     #: ``name.casefold()``: names are unique per shop ignoring case, in every script.

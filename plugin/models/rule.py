@@ -18,7 +18,7 @@ class PricingRule(Base):
     __table_args__ = (UniqueConstraint("shop_id", "rule_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = shop_fk()
+    shop_id: Mapped[int] = shop_fk(indexed=False)
     rule_id: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = created_at()
