@@ -50,6 +50,71 @@ def test_a_hosts_catch_all_page_never_takes_a_path_under_the_prefix(app, shop):
     assert shop.client.get("/about").get_data(as_text=True) == "<h1>about</h1>"
 
 
+SPEC_ROUTES = [  # SPEC §4, every method of every route, with a body each would take
+    ("POST", "/checkout/evaluate", {"currency": "EUR", "lines": []}), ("GET", "/groups", None),
+    ("POST", "/groups", {"name": "VIP"}), ("GET", "/groups/standard", None),
+    ("PATCH", "/groups/standard", {"name": "Std"}), ("DELETE", "/groups/vip", None),
+    ("GET", "/groups/standard/members", None), ("POST", "/groups/standard/members", {"customer_ids": ["c-1"]}),
+    ("DELETE", "/groups/standard/members/c-1", None), ("GET", "/groups/standard/members/c-1/why", None),
+    ("POST", "/groups/preview", {"condition": {"metric": "past_count", "op": ">=", "value": 1}}),
+    ("GET", "/rules", None), ("POST", "/rules", {"name": "R", "kind": "discount", "groups": ["standard"],
+                                                 "value": {"type": "percent", "amount": "5"}}),
+    ("GET", "/rules/r1", None), ("PATCH", "/rules/r1", {"priority": 2}), ("DELETE", "/rules/r1", None),
+    ("POST", "/rules/simulate", {"cart": {"currency": "EUR", "groups": [], "lines": []}}),
+    ("POST", "/events/customers", {"external_id": "c-2"}),
+    ("POST", "/events/activities", {"external_id": "o-1", "customer_external_id": "c-1"}),
+    ("GET", "/customers?q=c&group=standard&page=1", None),
+]
+
+
+@pytest.mark.parametrize("method, path, body", SPEC_ROUTES)
+@pytest.mark.parametrize("key, status, code", [
+    (None, 401, "unauthorized"), ("cg_garbled", 401, "unauthorized"), ("free", 403, "plan_required"),
+])
+def test_every_route_refuses_a_missing_a_garbled_key_and_a_free_plan_in_the_error_shape(
+        make_shop, make_customer, method, path, body, key, status, code):
+    # given: SPEC §1 plans; README "403 (plan_required)" for a plan without the plugin
+    free = make_shop("Free", plan="free")
+    make_customer(free.shop, "c-1")
+    headers = {"Authorization": f"Bearer {free.api_key if key == 'free' else key}"} if key else {}
+    # when
+    response = free.client.open(api_path(path), method=method, json=body, headers=headers)
+    # then
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.json == {"error": {"code": code, "message": response.json["error"]["message"], "fields": {}}}
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("GET", "/rules/b1", None), ("PATCH", "/rules/b1", {"priority": 5}), ("DELETE", "/rules/b1", None)])
+def test_another_shops_rule_answers_404_and_stays_as_it_was(make_shop, make_group, make_customer, method, path, body):
+    # given: tests/test_tenancy.py reaches for groups, members and customers; rules too are a shop's own
+    a, b = make_shop("Shop A"), make_shop("Shop B")
+    make_group(b.shop, "B only")
+    make_customer(b.shop, "b-customer")
+    b.post("/rules", json={"id": "b1", "name": "B", "kind": "discount", "groups": ["b-only"],
+                           "value": {"type": "percent", "amount": "5"}})
+    before = b.get("/rules/b1").json
+    # when
+    response = a.client.open(api_path(path), method=method, json=body, headers=a.headers)
+    # then
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+    assert b.get("/rules/b1").json == before
+
+
+
+@pytest.mark.parametrize("currency, sent, answered", [("JPY", "1200", "1200"), ("KWD", "1.25", "1.250"),
+                                                      ("EUR", "7", "7.00")])
+def test_an_activitys_amount_and_a_customers_spent_carry_the_currencys_minor_unit(make_shop, currency, sent, answered):
+    shop = make_shop(currency, currency=currency)
+    shop.post("/events/customers", json={"external_id": "ana"})
+    recorded = shop.post("/events/activities", json={"external_id": "o-1", "customer_external_id": "ana",
+                                                     "amount": sent, "currency": currency})
+    assert recorded.status_code == 201, recorded.json
+    assert recorded.json["activity"]["amount"] == answered
+    assert shop.get("/customers?q=ana").json["items"][0]["spent"] == answered
+    assert shop.get("/groups/standard/members").json["items"][0]["customer"]["spent"] == answered
+
+
 # SPEC §5 "customer-groups evaluate --rules RULES.json --cart CART.json": bad files --------------
 
 SPEC_RULES = [{"id": "r1", "name": "VIP 20% on shoes", "kind": "discount", "groups": ["vip"], "priority": 10,
