@@ -38,6 +38,13 @@ def test_the_allow_header_of_a_405_names_the_routes_methods_only(shop):
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
 
 
+def test_a_doubled_slash_is_still_redirected_to_the_requests_own_host(shop):
+    response = shop.client.get(api_path("//groups"), headers=shop.headers)
+    assert response.status_code == 308
+    assert response.headers["Location"] in ("http://shop.test/api/customer-groups/v1/groups",
+                                            "/api/customer-groups/v1/groups")
+
+
 def test_a_hosts_catch_all_page_never_takes_a_path_under_the_prefix(app, shop):
     # given: a host with a page for every path (a CMS storefront)
     app.add_url_rule("/<path:page>", "cms_page", lambda page: f"<h1>{page}</h1>")

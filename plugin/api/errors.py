@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, RequestRedirect, Rule
 
 from ..db import session
 from ..errors import Conflict, CustomerGroupsError
@@ -42,13 +42,14 @@ def _unrouted():
 
     Routing errors never reach a blueprint's error handlers, and a host's own catch-all route
     may take such a path; this app-wide hook answers both in the API's shape, matching the
-    path against the API's routes alone, any method and the prefix itself included (a doubled
-    slash still gets werkzeug's redirect).
+    path against the API's routes alone, any method and the prefix itself included.
     """
     if request.blueprint == api_blueprint.name or not _under_api_prefix(request.path):
         return None
     try:
         _api_routes().match(request.path, method=request.method)
+    except RequestRedirect:
+        return None   # the host's map redirects it, to the request's own host
     except (NotFound, MethodNotAllowed) as error:
         return _http_error(error)
     return None
