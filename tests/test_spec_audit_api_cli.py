@@ -211,3 +211,40 @@ def test_an_unknown_flask_command_is_one_line_and_exit_code_2(app, command):
     assert result.exit_code == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and repr(command) in lines[0], result.stderr
+
+
+# SPEC §5 "Commands that touch a shop take --shop ID|NAME" ------------------------------------
+
+def _members(app, *args: str):
+    return app.test_cli_runner().invoke(args=["customer-groups", "members", "standard", *args])
+
+
+def test_a_shop_reference_that_is_one_shops_id_and_anothers_name_is_refused_not_guessed(app, make_shop, make_customer):
+    # given: a shop named "7" beside the shop whose id is 7; --shop 7 took whichever row the
+    # database read first (PostgreSQL: the one updated least recently)
+    first = make_shop("First").shop
+    make_customer(first, "first-customer")
+    named = make_shop(str(first.id)).shop
+    make_customer(named, "named-customer")
+    # when
+    result = _members(app, "--shop", str(first.id))
+    # then
+    assert result.exit_code == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(named.id) in lines[0], result.stderr
+    assert _members(app, "--shop", "First").stdout.split() == ["first-customer"]
+    assert _members(app, "--shop", str(named.id)).stdout.split() == ["named-customer"]
+
+
+@pytest.mark.parametrize("reference", ["99999999999999999999", "2147483648", "\uff13"])
+def test_a_shop_reference_no_id_can_be_is_looked_up_as_a_name(app, make_shop, reference):
+    # given: a number past the id column's range reached the database as an id (a traceback on
+    # PostgreSQL: integer out of range); a fullwidth digit was taken as that id
+    make_shop("Only")
+    make_shop("\uff13")
+    result = _members(app, "--shop", reference)
+    if reference == "\uff13":
+        assert result.exit_code == 0 and result.stdout == "", (result.stdout, result.stderr)
+        return
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stderr.strip().splitlines() == [f"error: No shop {reference!r}."]

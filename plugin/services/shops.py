@@ -17,6 +17,8 @@ from ..segments.presets import PRESETS
 from ..sql import dialect_name
 
 KEY_PREFIX = "cg_"
+#: The largest shop id (an INTEGER column): a longer number given as a shop can only be a name.
+LARGEST_ID = 2**31 - 1
 
 
 def hash_key(api_key: str) -> str:
@@ -97,12 +99,16 @@ def find_shop(reference: str | None) -> Shop:
             raise NotFound("Name the shop with --shop ID|NAME" if shops else "There is no shop yet; run create-shop.")
         return shops[0]
     query = select(Shop).where(Shop.name == reference)
-    if reference.isdigit():
+    if reference.isascii() and reference.isdigit() and int(reference) <= LARGEST_ID:
         query = select(Shop).where((Shop.id == int(reference)) | (Shop.name == reference))
-    shop = db.scalar(query)
-    if shop is None:
+    found = db.scalars(query.limit(2)).all()
+    if not found:
         raise NotFound(f"No shop {reference!r}.")
-    return shop
+    if len(found) > 1:  # one shop's id, another's name: never guess which
+        by_id, by_name = sorted(found, key=lambda shop: shop.name == reference)
+        raise Conflict(f"{reference!r} is the id of shop {by_id.name!r} and the name of shop {by_name.id}: "
+                       f"give {by_id.name!r} or {by_name.id} instead.")
+    return found[0]
 
 
 def set_plan(shop: Shop, plan: str) -> None:
