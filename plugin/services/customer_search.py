@@ -3,6 +3,7 @@ and paged, each read the way its index allows."""
 from __future__ import annotations
 
 import math
+import string
 from datetime import datetime
 from typing import Any
 
@@ -179,22 +180,41 @@ def _match_branches(q: str) -> tuple[list, list]:
     ones are the names after the text in byte order, so the pattern index's range skips the
     equal ones (28,000 of a common surname at 1M customers).
     """
-    text = q.lower()
-    words, prefix, last_name = text.split(), _like_prefix(text), func.lower(Customer.last_name)
-    by_name = [last_name == text]
-    if len(words) == 2:
-        by_name.append((last_name == words[0]) & (func.lower(Customer.first_name) == words[1]))
-    longer = last_name.op("~>~")(text) if dialect_name() == "postgresql" else last_name != text
+    last_name = func.lower(Customer.last_name)
+    by_name, others = [], []
+    for text in _lowered(q):
+        words, prefix = text.split(), _like_prefix(text)
+        by_name.append(last_name == text)
+        if len(words) == 2:
+            by_name.append((last_name == words[0]) & (func.lower(Customer.first_name) == words[1]))
+        longer = last_name.op("~>~")(text) if dialect_name() == "postgresql" else last_name != text
+        others += [
+            func.lower(FULL_NAME).like(prefix, escape="\\"),
+            last_name.like(prefix, escape="\\") & longer,
+            func.lower(Customer.email).like(prefix, escape="\\"),
+        ]
     return by_name, [
-        func.lower(FULL_NAME).like(prefix, escape="\\"),
-        last_name.like(prefix, escape="\\") & longer,
-        func.lower(Customer.email).like(prefix, escape="\\"),
+        *others,
         # As typed or without its spaces, so "+40 721" finds "+40 721 000 111" and "+40721…" alike.
         Customer.phone.like(_like_prefix(q), escape="\\"),
         Customer.phone.like(_like_prefix(q.replace(" ", "")), escape="\\"),
         Customer.card_number == q,
         Customer.external_id == q,
     ]
+
+
+#: SQLite's ``lower()``: it folds the ASCII letters only.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _lowered(q: str) -> list[str]:
+    """``q`` as the database's ``lower()`` writes the values that match it: Python's ``lower``,
+    and on SQLite also ``q`` with only its ASCII letters folded, since SQLite keeps a stored
+    "Ștefan" as "Ștefan" (typed as stored, it was never found)."""
+    texts = [q.lower()]
+    if dialect_name() == "sqlite" and q.translate(_ASCII_LOWER) != texts[0]:
+        texts.append(q.translate(_ASCII_LOWER))
+    return texts
 
 
 def _like_prefix(text: str) -> str:
