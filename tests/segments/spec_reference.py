@@ -76,7 +76,7 @@ def _local_wall(naive: datetime, tz: ZoneInfo) -> datetime:
     # A wall time that falls in the spring-forward gap or the autumn repeat: SPEC is silent.
     # Taken here: Python's fold=0 (the earlier offset; a gap time reads as the offset before
     # the change). The other reading (fold=1) moves such a start by one hour.
-    return naive.replace(tzinfo=tz)
+    return naive.replace(tzinfo=tz, fold=0)
 
 
 def months_before(now: datetime, months: int, tz: ZoneInfo) -> datetime:
