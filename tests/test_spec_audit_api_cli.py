@@ -137,6 +137,26 @@ def test_a_name_or_email_with_a_capital_letter_outside_ascii_is_found_as_typed(s
     assert [item["external_id"] for item in response.json["items"]] == (["s2"] if q.lower() == "mar\u0219" else ["s1"])
 
 
+
+SIMULATED_LINE = {"id": "l1", "product_id": "p1", "category_ids": [], "unit_price": "10.00", "quantity": 1}
+
+
+@pytest.mark.parametrize("cart, field", [
+    ({"currency": "JPY", "groups": [], "lines": [SIMULATED_LINE]}, "cart.currency"),
+    ({"currency": "EUR", "groups": [], "lines": [{**SIMULATED_LINE, "quantity": 0}]}, "cart.lines[0].quantity"),
+    ({"currency": "EUR", "groups": "vip", "lines": [SIMULATED_LINE]}, "cart.groups"),
+    ({"currency": "EUR", "customer_id": 5, "lines": [SIMULATED_LINE]}, "cart.customer_id"),
+    ({"currency": "EUR", "groups": [], "lines": [SIMULATED_LINE], "coupon": "X"}, "cart.coupon"),
+])
+def test_simulate_names_a_bad_cart_field_where_it_is_in_the_body(shop, cart, field):
+    # given: SPEC §2 "refused with a message naming the field"; the body is {"rules", "cart"}, and
+    # a rule's field was named "rules[0]...", a cart's "lines[0].quantity", as if at the top
+    response = shop.post("/rules/simulate", json={"cart": cart})
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == [field]
+    assert response.json["error"]["message"].startswith(f"{field}: ")
+
+
 # SPEC §5 "customer-groups evaluate --rules RULES.json --cart CART.json": bad files --------------
 
 SPEC_RULES = [{"id": "r1", "name": "VIP 20% on shoes", "kind": "discount", "groups": ["vip"], "priority": 10,

@@ -75,8 +75,22 @@ def import_rules(body):
 @response(PricedCartSchema(), description="the priced cart with a trace; nothing is saved")
 @arguments(SimulateSchema(), raw=True)
 def simulate(body):
-    priced = checkout.simulate(current_shop(), _object(body, "cart"), body.get("rules"))
+    try:
+        priced = checkout.simulate(current_shop(), _object(body, "cart"), body.get("rules"))
+    except ValidationFailed as error:
+        raise _in_cart(error) from None
     return jsonify(priced.to_json(trace=True))
+
+
+def _in_cart(error: ValidationFailed) -> ValidationFailed:
+    """A cart's error names its field inside the body's ``cart`` (``cart.lines[0].quantity``),
+    as a rule's names it inside ``rules``; the admin's simulator takes the service's bare names."""
+    if len(error.fields) != 1:
+        return error
+    [(field, problems)] = error.fields.items()
+    if field.split("[")[0] in ("cart", "rules"):
+        return error
+    return ValidationFailed.on(f"cart.{field}", problems[0])
 
 
 def _object(body: dict, key: str) -> dict:
