@@ -6,6 +6,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, send_file, url_for
@@ -46,7 +47,7 @@ COUNT_LIMIT = 1_000
 EVERYONE = {"metric": "past_count", "op": ">=", "value": 0}
 #: Filters that are not part of what is exported (how the list is shown, not who is in it).
 VIEW_ARGS = ("page", "per_page", "sort", "count")
-#: A period with one end left empty reaches back to this day.
+#: A period without a start reaches back to this day (one without an end runs to today).
 EARLIEST_DAY = "1970-01-01"
 
 
@@ -82,8 +83,8 @@ class CustomerFilters(Form):
         for period, op, value in (("visited", ">=", 1), ("absent", "=", 0)):
             start, end = text[f"{period}_from"], text[f"{period}_to"]
             if start or end:
-                found.append((f"{period}_from", _past_count(op, value, within={"from": start or EARLIEST_DAY,
-                                                                                "to": end or today})))
+                found.append((f"{period}_from", _past_count(op, value, within={
+                    "from": start or EARLIEST_DAY, "to": end or _open_end(start, today)})))
         if text["spent_min"]:
             found.append(("spent_min", {"metric": "total_spent", "op": ">=", "value": text["spent_min"]}))
         if text["spent_max"]:
@@ -280,6 +281,15 @@ def _past_count(op: str, value: Any, **narrowing: Any) -> dict[str, Any]:
     leaf.update({name: value for name, value in narrowing.items() if value is not None})
     leaf.update(op=op, value=value)
     return leaf
+
+
+def _open_end(start: str, today: str) -> str:
+    """The end of a period given without one: today, or its start when that is later (a period
+    that starts in the future, holding no visit yet, rather than an error under the empty field)."""
+    try:
+        return max(today, date.fromisoformat(start).isoformat())
+    except ValueError:  # no start, or a bad one: its own field says so
+        return today
 
 
 def _number(text: str) -> Any:

@@ -163,6 +163,18 @@ def test_a_bad_filter_is_shown_under_its_field(client, population, args, field, 
     assert listed(response.text) == []
 
 
+@pytest.mark.parametrize("args, expected", [
+    ({"visited_from": 2}, []),
+    ({"absent_from": 2}, ["bob", "cora", "ana", "dan"]),
+])
+def test_a_period_from_a_future_day_without_an_end_holds_no_visit(client, population, args, expected):
+    # given: the empty end was today, before the start: 422 "must not be before from" under the empty "to"
+    days = {name: (utcnow() + timedelta(days=offset)).date().isoformat() for name, offset in args.items()}
+    response = client.get(PAGE, query_string=days)
+    assert response.status_code == 200
+    assert listed(response.text) == expected
+
+
 # ---- sorting and pages ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("sort, expected", [
