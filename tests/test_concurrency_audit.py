@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from plugin.db import session
-from plugin.models import Customer, Group
+from plugin.models import Customer, Group, Shop
 from plugin.schemas import ActivityInSchema
-from plugin.services import activities, groups
+from plugin.services import activities, groups, rules
 
 from .conftest import api_path
+from .test_checkout_api import CART, vip_shop  # noqa: F401  (a fixture)
 from .test_customer_counts import _wait_for_a_blocked_lock
 
 
@@ -99,3 +100,50 @@ def test_two_orders_of_one_customer_at_once_both_count(app, shop, make_customer)
     assert join() == [201]
     stored = session().get(Customer, ana.id, populate_existing=True)
     assert (stored.visits, stored.spent_milli) == (2, 20_000)
+
+
+def _vip_discount_becomes_ten_percent(shop_id: int) -> None:
+    """Another process's rule edit, committed."""
+    shop = session().get(Shop, shop_id)
+    rules.update_rule(shop, rules.get_rule(shop, "r1"), {"value": {"type": "percent", "amount": "10"}})
+    session().commit()
+
+
+def _total_for_ana(client, shop) -> str:
+    return client.post(api_path("/checkout/evaluate"), json={**CART, "customer_id": "ana"},
+                       headers=shop.headers).json["total"]
+
+
+def test_a_rule_edit_committed_just_after_the_rules_are_read_is_priced_at_the_next_evaluate(app, vip_shop):
+    # given: another process edits the rule the moment this one has read the rules to compile them
+    edited: list = []
+
+    def edit_once_the_rules_are_read(_connection, _cursor, statement, *_args) -> None:
+        if "FROM cg_rules" in statement and not edited:
+            edited.append(True)
+            edited.extend(_meanwhile(app, lambda _client: _vip_discount_becomes_ten_percent(vip_shop.shop.id))())
+
+    engine = app.extensions["sqlalchemy"].engine
+    sa.event.listen(engine, "after_cursor_execute", edit_once_the_rules_are_read)
+    try:
+        compiling = _total_for_ana(vip_shop.client, vip_shop)
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", edit_once_the_rules_are_read)
+    # when: the next evaluate
+    after = _total_for_ana(vip_shop.client, vip_shop)
+    # then: the compile priced with the rules it read, and cached them under the version read
+    # before them, which the edit has since replaced
+    assert edited == [True, None]
+    assert (compiling, after) == ("160.00", "180.00")
+
+
+def test_a_rule_edit_in_flight_is_priced_once_committed_and_not_before(app, vip_shop):
+    # given: the ruleset compiled, and a rule edit written but not yet committed
+    before = _total_for_ana(vip_shop.client, vip_shop)
+    rules.update_rule(vip_shop.shop, rules.get_rule(vip_shop.shop, "r1"), {"value": {"type": "percent", "amount": "10"}})
+    # when: an evaluate meanwhile (it waits for nothing), and one after the commit
+    during = _meanwhile(app, lambda client: _total_for_ana(client, vip_shop))()
+    session().commit()
+    after = _total_for_ana(vip_shop.client, vip_shop)
+    # then
+    assert (before, during, after) == ("160.00", ["160.00"], "180.00")
