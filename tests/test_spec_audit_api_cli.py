@@ -157,6 +157,15 @@ def test_simulate_names_a_bad_cart_field_where_it_is_in_the_body(shop, cart, fie
     assert response.json["error"]["message"].startswith(f"{field}: ")
 
 
+
+@pytest.mark.parametrize("q", ["Ana  Pop", "ana \tpop", "Pop  Ana", "Ana Pop"])
+def test_a_name_typed_with_a_doubled_space_is_found_either_way_round(shop, make_customer, q):
+    # given: "Pop  Ana" (last first) found her by its two words, "Ana  Pop" (first last) found nobody
+    make_customer(shop.shop, "a1", first_name="Ana", last_name="Pop")
+    response = shop.get("/customers", query_string={"q": q})
+    assert [item["external_id"] for item in response.json["items"]] == ["a1"]
+
+
 # SPEC §5 "customer-groups evaluate --rules RULES.json --cart CART.json": bad files --------------
 
 SPEC_RULES = [{"id": "r1", "name": "VIP 20% on shoes", "kind": "discount", "groups": ["vip"], "priority": 10,

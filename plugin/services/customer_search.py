@@ -182,7 +182,7 @@ def _match_branches(q: str) -> tuple[list, list]:
     """
     last_name = func.lower(Customer.last_name)
     by_name, others = [], []
-    for text in _lowered(q):
+    for text in _lowered(" ".join(q.split())):  # "Ana  Pop" is the full name "Ana Pop"
         words, prefix = text.split(), _like_prefix(text)
         by_name.append(last_name == text)
         if len(words) == 2:
