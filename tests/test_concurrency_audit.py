@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from plugin.db import session
-from plugin.models import Customer, Group, Shop
+from plugin.models import Customer, Group, Membership, Shop
 from plugin.schemas import ActivityInSchema
 from plugin.services import activities, groups, rules
 
@@ -147,3 +147,37 @@ def test_a_rule_edit_in_flight_is_priced_once_committed_and_not_before(app, vip_
     after = _total_for_ana(vip_shop.client, vip_shop)
     # then
     assert (before, during, after) == ("160.00", ["160.00"], "180.00")
+
+
+def _memberships_of(group_id: int) -> int:
+    return session().scalar(select(sa.func.count()).select_from(Membership).where(Membership.group_id == group_id))
+
+
+def test_adding_members_to_a_group_deleted_meanwhile_is_a_404(app, shop, make_group, make_customer):
+    # given: an admin deleting VIP, not yet committed
+    vip = make_group(shop.shop, "VIP")
+    make_customer(shop.shop, "ana")
+    vip_id = vip.id
+    groups.delete_group(shop.shop, vip, actor="admin")
+    # when: another request adds Ana to VIP (it read VIP before the deletion committed)
+    join = _meanwhile(app, lambda client: client.post(
+        api_path("/groups/vip/members"), json={"customer_ids": ["ana"]}, headers=shop.headers).status_code)
+    _commit_once_blocked()
+    # then
+    assert join() == [404]
+    assert _memberships_of(vip_id) == 0
+
+
+def test_an_order_entering_a_dynamic_group_deleted_meanwhile_is_recorded(app, shop, make_group, make_customer):
+    # given: Ana, and an admin deleting the group her first order makes her enter, not yet committed
+    buyers = make_group(shop.shop, "Buyers", kind="dynamic", condition={"metric": "past_count", "op": ">=", "value": 1})
+    ana = make_customer(shop.shop, "u-1")
+    groups.delete_group(shop.shop, buyers, actor="admin")
+    # when: her order's event arrives meanwhile
+    join = _meanwhile(app, lambda client: client.post(
+        api_path("/events/activities"), json=_order(1), headers=shop.headers).get_json())
+    _commit_once_blocked()
+    # then: the order is stored; she is in the groups that remain
+    [answer] = join()
+    assert (answer.get("created"), answer.get("groups")) == (True, ["standard"]), answer
+    assert session().get(Customer, ana.id, populate_existing=True).visits == 1

@@ -13,7 +13,7 @@ from sqlalchemy import (
 
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
-from ..services.members import add_members, remove_members
+from ..services.members import add_members, hold_group, remove_members
 from .clock import DeferredClock, KeptBindParameter, ShopClock, evaluating_at
 from .compiler import customer_filter, matching_customers
 from .conditions import Condition, parse_condition
@@ -92,11 +92,11 @@ def refresh_customer_groups(
                 leaving.setdefault(group_id, []).append(customer_id)
     for group_id, _condition in groups:  # in key order: two events lock the groups they change alike
         group = session().get(Group, group_id) if group_id in entering or group_id in leaving else None
-        if group is None:  # unchanged, or deleted since the list was read
-            entering.pop(group_id, None)
+        if group is None or (group_id in entering and not hold_group(group)):
+            entering.pop(group_id, None)  # unchanged, or deleted since the list was read (or while we waited)
             continue
         if group_id in entering:
-            add_members(shop, group, entering[group_id], source="condition", actor=ACTOR)
+            add_members(shop, group, entering[group_id], source="condition", actor=ACTOR, group_held=True)
         if group_id in leaving:
             remove_members(shop, group, leaving[group_id], source="condition", actor=ACTOR)
     return entering

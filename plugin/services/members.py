@@ -7,7 +7,7 @@ from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from ..db import session
-from ..errors import Conflict
+from ..errors import Conflict, NotFound
 from ..models import Customer, Group, Membership, MembershipEvent, Shop
 from ..signals import membership_changed
 from ..sql import dialect_name, insert_ignoring_duplicates
@@ -26,7 +26,7 @@ def default_group(shop: Shop) -> Group:
     return session().scalar(select(Group).where(Group.shop_id == shop.id, Group.is_default))
 
 
-def hold_group(group: Group) -> None:
+def hold_group(group: Group) -> bool:
     """Lock the group's row until the transaction ends.
 
     Writers adding customers to the default group take their locks in one order: this row, then
@@ -35,10 +35,11 @@ def hold_group(group: Group) -> None:
     could deadlock with a registration, and PostgreSQL would abort one of them. The lock is an
     UPDATE's (``FOR NO KEY UPDATE``): memberships referencing the group are not held up.
     SQLite has no row locks (it would run the SELECT for nothing): its writers take turns anyway.
+    False when the group is gone: deleted by the transaction this one waited for.
     """
     if dialect_name() == "sqlite":
-        return
-    session().execute(select(Group.id).where(Group.id == group.id).with_for_update(key_share=True))
+        return True
+    return session().scalar(select(Group.id).where(Group.id == group.id).with_for_update(key_share=True)) is not None
 
 
 def add_members(
@@ -55,8 +56,8 @@ def add_members(
         raise Conflict(f"{group.name} is built in and has no stored members.")
     added: list[int] = []
     ids = list(dict.fromkeys(customer_ids))
-    if ids and not group_held:
-        hold_group(group)
+    if ids and not group_held and not hold_group(group):
+        raise NotFound(f"No group {group.key!r} in this shop.")
     # One statement compiled once, its rows sent in batches (SQLAlchemy's "insertmanyvalues"):
     # a multi-row VALUES built per call would be compiled again for every chunk.
     statement = insert_ignoring_duplicates(Membership.__table__).returning(Membership.customer_id)
