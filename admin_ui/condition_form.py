@@ -245,7 +245,7 @@ def row_leaf(row: dict[str, Any]) -> dict[str, Any]:
     leaf: dict[str, Any] = {"metric": metric}
     last, start, end = ((row.get(name) or "").strip() for name in ("last", "period_from", "period_to"))
     if last:
-        leaf["within"] = {"last": int(last) if last.isdigit() else last, "unit": row.get("unit") or "months"}
+        leaf["within"] = {"last": int(last) if last.isdecimal() else last, "unit": row.get("unit") or "months"}
     elif start or end:
         leaf["within"] = {"from": start, "to": end}
     for name in NARROWINGS:
@@ -266,7 +266,7 @@ def form_value(metric: str, op: str, text: str) -> Any:
 
 def _scalar(metric: str, text: str) -> Any:
     value_type = METRICS.get(metric)
-    if value_type == "count" and text.isdigit():
+    if value_type == "count" and text.isdecimal():  # isdigit also passes "²", which int refuses
         return int(text)
     if value_type == "flag" and text.lower() in ("true", "yes", "false", "no"):
         return text.lower() in ("true", "yes")

@@ -293,7 +293,9 @@ def _open_end(start: str, today: str) -> str:
 
 
 def _number(text: str) -> Any:
-    return int(text) if text.isdigit() else text
+    """Digits as a number, anything else as typed for the condition's check to refuse by its
+    field (``isdigit`` also passed "²", which ``int`` refuses: a 500)."""
+    return int(text) if text.isdecimal() else text
 
 
 def _listed(text: str) -> list[str]:

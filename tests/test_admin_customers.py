@@ -154,6 +154,8 @@ def test_the_filters_compile_to_one_condition_that_can_become_a_segment(client, 
     ({"visited_from": "0001-01-01"}, "visited_from", "between the years 1900 and 9000"),  # was a 500
     ({"absent_from": "2026-03-01", "absent_to": "2026-01-01"}, "absent_to", "must not be before from"),
     ({"birthday_days": "-1"}, "birthday_days", "must be a whole number"),
+    ({"visits_min": "²"}, "visits_min", "must be a whole number"),  # a digit to isdigit, not to int: was a 500
+    ({"birthday_days": "³"}, "birthday_days", "must be a whole number"),
 ])
 def test_a_bad_filter_is_shown_under_its_field(client, population, args, field, message):
     response = client.get(PAGE, query_string={"visits_max": "x", **args})

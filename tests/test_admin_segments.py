@@ -284,6 +284,8 @@ def test_json_the_rows_cannot_show_is_kept_as_json(client, population):
 
 @pytest.mark.parametrize("bad_row, field, message", [
     (row(1, "past_count", ">=", "lots"), "value", "must be a whole number"),
+    (row(1, "past_count", ">=", "²"), "value", "must be a whole number"),  # a digit to isdigit, not to int: was a 500
+    (row(1, "past_count", ">=", "1", last="²"), "last", "must be a whole number"),
     (row(1, "total_spent", "in", "30"), "op", "'in' does not apply to total_spent"),
     (row(1, "past_count", ">=", "1", last="0"), "last", "must be a whole number, 1 or more"),
     (row(1, "gender", "=", "robot"), "value", "'robot' is not one of female, male, other, unknown"),
