@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError
 
 from . import imports, jobs, migrate
 from .db import session
@@ -52,6 +53,7 @@ class OneLineErrors(click.Command):
             raise InputError(error.format_message()) from None
 
     def invoke(self, ctx: click.Context):
+        _require_database()
         if self.name != "init-db":
             _require_tables()
         try:
@@ -61,6 +63,15 @@ class OneLineErrors(click.Command):
             raise InputError(error.description) from None
         except RefreshFailed as error:   # after an import: the rows are in, some groups are stale
             raise CommandFailed(_one_line(error)) from None
+
+
+def _require_database() -> None:
+    """A DATABASE_URL naming no database that opens would otherwise answer with a traceback."""
+    try:
+        with session().get_bind().connect():
+            pass
+    except OperationalError as error:
+        raise CommandFailed(f"cannot open the database: {_one_line(error.orig)}") from None
 
 
 def _require_tables() -> None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from examples.demo_shop import create_app
 from rules.cli import main as evaluate_main
 
 from .conftest import api_path
@@ -292,3 +293,17 @@ def test_a_shop_reference_no_id_can_be_is_looked_up_as_a_name(app, make_shop, re
         return
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert result.stderr.strip().splitlines() == [f"error: No shop {reference!r}."]
+
+
+
+@pytest.mark.parametrize("args", [["init-db"], ["members", "standard"], ["create-shop", "--name", "Early"]])
+def test_a_database_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path, args):
+    # given: DATABASE_URL naming a database that is not there (a folder that does not exist)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'no' / 'such.db'}", "TESTING": True})
+    # when
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["customer-groups", *args])
+    # then
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot open the database: "), result.stderr
