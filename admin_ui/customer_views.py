@@ -22,6 +22,7 @@ from plugin.models import Group, Shop
 from plugin.models.customer import GENDERS
 from plugin.models._columns import utcnow
 from plugin.segments.clock import ShopClock
+from plugin.schemas import DATABASE_INTEGER
 from plugin.segments.conditions import Condition
 from plugin.sql import dialect_name
 from plugin.services import customer_search, groups
@@ -139,7 +140,9 @@ def customers_list():
     filters = _filters(shop, request.args)
     per_page = min(max(request.args.get("per_page", type=int) or current_app.config["CUSTOMER_GROUPS_PAGE_SIZE"], 1),
                    current_app.config["CUSTOMER_GROUPS_MAX_PAGE_SIZE"])
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Past the last page the list is empty; past this one the row numbers would leave the
+    # database's integers (a 500 on both databases).
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), (DATABASE_INTEGER - 1) // per_page)
     listing = customer_listing(shop, filters)
     context: dict[str, Any] = {
         "filters": filters, "listing": listing, "page": page, "per_page": per_page,
