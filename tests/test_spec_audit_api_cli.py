@@ -92,6 +92,16 @@ def test_every_route_refuses_a_missing_a_garbled_key_and_a_free_plan_in_the_erro
     assert response.json == {"error": {"code": code, "message": response.json["error"]["message"], "fields": {}}}
 
 
+@pytest.mark.parametrize("path", ["/groups", "/checkout/evaluate"])
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer cg_garbled"}])
+def test_a_401_says_which_scheme_to_authenticate_with(shop, path, headers):
+    # given: RFC 9110 §15.5.2 "The server generating a 401 response MUST send a WWW-Authenticate
+    # header field"; HTTP clients that retry with credentials read it
+    response = shop.client.post(api_path(path), json={}, headers=headers)
+    assert response.status_code == 401
+    assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
+
+
 @pytest.mark.parametrize("method, path, body", [
     ("GET", "/rules/b1", None), ("PATCH", "/rules/b1", {"priority": 5}), ("DELETE", "/rules/b1", None)])
 def test_another_shops_rule_answers_404_and_stays_as_it_was(make_shop, make_group, make_customer, method, path, body):

@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from ..db import session
-from ..errors import Conflict, CustomerGroupsError
+from ..errors import Conflict, CustomerGroupsError, Unauthorized
 from . import api_blueprint
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -17,7 +17,8 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
 @api_blueprint.errorhandler(CustomerGroupsError)
 def _our_error(error: CustomerGroupsError):
     session().rollback()
-    return _shaped(error.payload()), error.code
+    challenge = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else {}  # RFC 6750
+    return _shaped(error.payload()), error.code, challenge
 
 
 @api_blueprint.errorhandler(IntegrityError)
