@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from plugin.db import session
-from plugin.models import Customer, Group, Membership, Shop
+from plugin.models import Customer, Group, Membership, MembershipEvent, Shop
 from plugin.schemas import ActivityInSchema
 from plugin.services import activities, groups, rules
 
-from .conftest import api_path
+from .conftest import api_path, group_keys
 from .test_checkout_api import CART, vip_shop  # noqa: F401  (a fixture)
 from .test_customer_counts import _wait_for_a_blocked_lock
 
@@ -149,6 +149,15 @@ def test_a_rule_edit_in_flight_is_priced_once_committed_and_not_before(app, vip_
     assert (before, during, after) == ("160.00", ["160.00"], "180.00")
 
 
+def _history(customer) -> list[tuple[str, str, str]]:
+    """The customer's entries and exits, oldest first, by group key (a deleted group's are gone)."""
+    session().expire_all()
+    return [tuple(row) for row in session().execute(
+        select(Group.key, MembershipEvent.change, MembershipEvent.source).join(Group, Group.id == MembershipEvent.group_id)
+        .where(MembershipEvent.customer_id == customer.id).order_by(MembershipEvent.id)
+    )]
+
+
 def _memberships_of(group_id: int) -> int:
     return session().scalar(select(sa.func.count()).select_from(Membership).where(Membership.group_id == group_id))
 
@@ -181,3 +190,43 @@ def test_an_order_entering_a_dynamic_group_deleted_meanwhile_is_recorded(app, sh
     [answer] = join()
     assert (answer.get("created"), answer.get("groups")) == (True, ["standard"]), answer
     assert session().get(Customer, ana.id, populate_existing=True).visits == 1
+
+
+def _remove_ana_from(group_key: str):
+    def remove(client, shop) -> tuple[int, Any]:
+        response = client.delete(api_path(f"/groups/{group_key}/members/ana"), headers=shop.headers)
+        return response.status_code, response.get_json()
+    return remove
+
+
+def test_removing_a_customer_from_the_default_while_her_other_group_is_deleted_is_refused(
+        app, shop, make_group, make_customer):
+    # given: Ana in Standard (the default) and VIP, and an admin deleting VIP, not yet committed
+    vip = make_group(shop.shop, "VIP")
+    ana = make_customer(shop.shop, "ana")
+    shop.post("/groups/vip/members", json={"customer_ids": ["ana"]})
+    groups.delete_group(shop.shop, vip, actor="admin")  # Ana stays in Standard: nobody to move
+    # when: another request removes her from Standard, counting on VIP
+    join = _meanwhile(app, lambda client: _remove_ana_from("standard")(client, shop)[0])
+    _commit_once_blocked()
+    # then: it waited for the deletion and saw VIP gone: she keeps her only static group
+    assert join() == [409]
+    assert group_keys(shop.shop, ana) == ["standard"]
+
+
+def test_removing_a_customer_from_a_group_that_became_the_default_meanwhile_is_refused(
+        app, shop, make_group, make_customer):
+    # given: Ana in VIP only, and an admin making VIP the default, not yet committed
+    vip = make_group(shop.shop, "VIP")
+    ana = make_customer(shop.shop, "ana")
+    shop.post("/groups/vip/members", json={"customer_ids": ["ana"]})
+    shop.delete("/groups/standard/members/ana")
+    groups.make_default_group(shop.shop, vip)
+    # when: another request removes her from VIP (it read VIP before the switch committed)
+    join = _meanwhile(app, lambda client: _remove_ana_from("vip")(client, shop))
+    _commit_once_blocked()
+    # then: VIP is the default now and her only static group: refused, as without the race
+    [(status, body)] = join()
+    assert status == 409, body
+    assert group_keys(shop.shop, ana) == ["vip"]
+    assert _history(ana) == [("standard", "entered", "default"), ("vip", "entered", "api"), ("standard", "left", "api")]

@@ -80,6 +80,7 @@ def remove_members(
     """
     if group.kind == "static":
         hold_shop(shop)
+        session().refresh(group, ["is_default"])  # a switch that committed while we waited counts
     if group.is_default and _without_other_static_group(group, customer_ids):
         raise Conflict(
             "A customer always keeps at least one static group: add them to another group "
