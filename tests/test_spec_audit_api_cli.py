@@ -3,10 +3,15 @@ audit of the API's edges and of both command lines found wrong, and how they rea
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from examples.demo_shop import create_app
+from plugin.db import session
+from plugin.models import Shop
 from rules.cli import main as evaluate_main
 
 from .conftest import api_path
@@ -219,6 +224,24 @@ def test_a_lone_surrogate_in_a_file_is_one_line_and_exit_code_2(tmp_path, capsys
     assert err.count("\n") == 1 and err.startswith("customer-groups: cart: ") and "\\ud800" in err, err
 
 
+def test_the_console_script_of_setup_cfg_prices_and_refuses_a_bad_file_in_one_line(tmp_path):
+    # given: setup.cfg's console_scripts "customer-groups = rules.cli:main", installed beside this Python
+    script = Path(sys.executable).with_name("customer-groups")
+    if not script.exists():
+        pytest.skip("the package is not installed in this environment (pip install -e .)")
+    (tmp_path / "rules.json").write_text(json.dumps(SPEC_RULES))
+    (tmp_path / "cart.json").write_text(json.dumps(SPEC_CART))
+    (tmp_path / "bad.json").write_bytes(b"\xff")
+    # when
+    priced = subprocess.run([script, "evaluate", "--rules", tmp_path / "rules.json", "--cart", tmp_path / "cart.json"],
+                            capture_output=True, text=True, check=False)
+    refused = subprocess.run([script, "evaluate", "--rules", tmp_path / "rules.json", "--cart", tmp_path / "bad.json"],
+                             capture_output=True, text=True, check=False)
+    # then
+    assert priced.returncode == 0 and json.loads(priced.stdout)["total"] == "160.00", priced.stderr
+    assert refused.returncode == 2 and refused.stdout == "" and refused.stderr.count("\n") == 1, refused.stderr
+
+
 @pytest.mark.parametrize("argv, message", [
     (["evaluate", "--rules", "r.json"], "the following arguments are required: --cart"),
     (["evaluate", "--rules", "r.json", "--cart", "c.json", "--bogus"], "unrecognized arguments: --bogus"),
@@ -317,3 +340,15 @@ def test_a_database_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path, 
     assert result.exit_code == 1, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot open the database: "), result.stderr
+
+
+def test_create_shop_prints_exactly_id_name_and_key_with_the_synopsis_defaults(app):
+    # given: SPEC §5 "create-shop --name N [--plan pro] [--currency EUR] [--timezone Europe/Bucharest]"
+    result = app.test_cli_runner().invoke(args=["customer-groups", "create-shop", "--name", "Salon \u0218tefan"])
+    # then: one JSON object on stdout, its keys in the synopsis' order, nothing else
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+    printed = json.loads(result.stdout)
+    assert list(printed) == ["id", "name", "api_key"] and result.stdout.count("\n") == 1
+    assert printed["name"] == "Salon \u0218tefan" and isinstance(printed["id"], int)
+    shop = session().get(Shop, printed["id"])
+    assert (shop.plan, shop.currency, shop.timezone) == ("pro", "EUR", "Europe/Bucharest")
