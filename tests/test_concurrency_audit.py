@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from plugin.db import session
+from plugin.imports import bulk, import_customers
 from plugin.models import Customer, Group, Membership, MembershipEvent, Shop
 from plugin.schemas import ActivityInSchema
 from plugin.services import activities, groups, rules
@@ -18,6 +19,7 @@ from plugin.services import activities, groups, rules
 from .conftest import api_path, group_keys
 from .test_checkout_api import CART, vip_shop  # noqa: F401  (a fixture)
 from .test_customer_counts import _wait_for_a_blocked_lock
+from .test_imports import csv_text
 
 
 @pytest.fixture(autouse=True)
@@ -88,8 +90,10 @@ def _order(number: int) -> dict[str, Any]:
             "occurred_at": f"2020-03-0{number}T10:00:00+00:00", "amount": "10.00"}
 
 
-def test_two_orders_of_one_customer_at_once_both_count(app, shop, make_customer):
+def test_two_orders_of_one_customer_at_once_both_count(app, shop, make_customer, make_group):
     # given: the first order's event recorded, not yet committed
+    make_group(shop.shop, "Buyers", kind="dynamic", condition={"metric": "past_count", "op": ">=", "value": 1})
+    make_group(shop.shop, "Twice", kind="dynamic", condition={"metric": "past_count", "op": ">=", "value": 2})
     ana = make_customer(shop.shop, "u-1")
     activities.record_activity(shop.shop, ActivityInSchema().load(_order(1)))
     # when: the second order's event arrives meanwhile
@@ -100,6 +104,9 @@ def test_two_orders_of_one_customer_at_once_both_count(app, shop, make_customer)
     assert join() == [201]
     stored = session().get(Customer, ana.id, populate_existing=True)
     assert (stored.visits, stored.spent_milli) == (2, 20_000)
+    # and each dynamic group recorded her entry once
+    assert _history(ana) == [("standard", "entered", "default"), ("buyers", "entered", "condition"),
+                             ("twice", "entered", "condition")]
 
 
 def _vip_discount_becomes_ten_percent(shop_id: int) -> None:
@@ -230,3 +237,36 @@ def test_removing_a_customer_from_a_group_that_became_the_default_meanwhile_is_r
     assert status == 409, body
     assert group_keys(shop.shop, ana) == ["vip"]
     assert _history(ana) == [("standard", "entered", "default"), ("vip", "entered", "api"), ("standard", "left", "api")]
+
+
+def test_two_imports_into_one_shop_at_once_each_count_what_they_did(app, shop, monkeypatch):
+    # given: an import of c1 and c2 paused just before it commits
+    paused, release = threading.Event(), threading.Event()
+    drop_views = bulk.RawFile.drop_views
+
+    def pause_the_first(raw, names) -> None:
+        drop_views(raw, names)
+        if not paused.is_set():
+            paused.set()
+            release.wait(timeout=30)
+
+    monkeypatch.setattr(bulk.RawFile, "drop_views", pause_the_first)
+    shop_id = shop.shop.id
+
+    def importing(*rows: list[str]):
+        return lambda _client: import_customers(session().get(Shop, shop_id), csv_text(["external_id", "city"], *rows))
+
+    first = _meanwhile(app, importing(["c1", "Iasi"], ["c2", "Iasi"]))
+    assert paused.wait(timeout=30)
+    # when: an import of c2 and c3 meanwhile
+    second = _meanwhile(app, importing(["c2", "Cluj"], ["c3", "Cluj"]))
+    _wait_for_a_blocked_lock(session().connection())
+    release.set()
+    [one], [other] = first(), second()
+    # then: the second waited, found c2 stored and updated it; each customer joined the default once
+    assert (one.created, one.updated, other.created, other.updated) == (2, 0, 1, 1)
+    session().expire_all()
+    cities = dict(session().execute(select(Customer.external_id, Customer.city).where(Customer.shop_id == shop_id)).all())
+    standard = groups.get_group(shop.shop, "standard")
+    assert cities == {"c1": "Iasi", "c2": "Cluj", "c3": "Cluj"}
+    assert (standard.member_count, _memberships_of(standard.id), groups.customer_count(shop.shop)) == (3, 3, 3)
