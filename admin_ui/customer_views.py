@@ -25,6 +25,7 @@ from plugin.segments.clock import ShopClock
 from plugin.schemas import DATABASE_INTEGER
 from plugin.segments.conditions import Condition
 from plugin.sql import dialect_name
+from plugin.years import FIRST_YEAR
 from plugin.services import customer_search, groups
 
 from . import admin_blueprint
@@ -48,8 +49,9 @@ COUNT_LIMIT = 1_000
 EVERYONE = {"metric": "past_count", "op": ">=", "value": 0}
 #: Filters that are not part of what is exported (how the list is shown, not who is in it).
 VIEW_ARGS = ("page", "per_page", "sort", "count")
-#: A period without a start reaches back to this day (one without an end runs to today).
-EARLIEST_DAY = "1970-01-01"
+#: A period without a start reaches back to this day, the first a stored time may fall on (one
+#: without an end runs to today).
+EARLIEST_DAY = f"{FIRST_YEAR}-01-01"
 
 
 class CustomerFilters(Form):

@@ -177,6 +177,13 @@ def test_a_period_from_a_future_day_without_an_end_holds_no_visit(client, popula
     assert listed(response.text) == expected
 
 
+def test_a_period_without_a_start_reaches_the_earliest_visit(client, population):
+    # given: an empty "from" began on 1970-01-01, while times go back to 1900: a visit of 1965 was not "before 1980"
+    _visit(population, "cora", 1, (utcnow().date() - date(1965, 6, 1)).days, "10.00", "Mall")
+    assert listed(client.get(PAGE, query_string={"visited_to": "1980-01-01"}).text) == ["cora"]
+    assert "cora" not in listed(client.get(PAGE, query_string={"absent_to": "1980-01-01"}).text)
+
+
 # ---- sorting and pages ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("sort, expected", [
