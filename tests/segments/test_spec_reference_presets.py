@@ -153,10 +153,24 @@ def _cell(rng: random.Random, at: datetime) -> tuple[str, datetime]:
         return wall.isoformat(), wall.replace(tzinfo=SHOP_ZONE).astimezone(timezone.utc)
     if style == "wall":
         wall = spec.wall_clock(at, SHOP_ZONE).replace(tzinfo=None, fold=0)  # the text has no fold
-        return wall.isoformat(), wall.replace(tzinfo=SHOP_ZONE).astimezone(timezone.utc)
+        return _respelt(rng, wall.isoformat()), wall.replace(tzinfo=SHOP_ZONE).astimezone(timezone.utc)
     if style == "offset":
-        return spec.wall_clock(at, SHOP_ZONE).isoformat(), at
-    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"), at
+        return _respelt(rng, spec.wall_clock(at, SHOP_ZONE).isoformat()), at
+    return _respelt(rng, at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")), at
+
+
+def _respelt(rng: random.Random, text: str) -> str:
+    """Now and then another ISO 8601 spelling of the same time, as exports write them."""
+    if rng.random() < 0.8:
+        return text
+    date_part, clock = text.split("T")
+    if clock.endswith("Z") and rng.random() < 0.5:
+        clock = clock[:-1] + "+00:00"
+    if clock[-6:-5] in "+-" and clock[-3:-2] == ":" and rng.random() < 0.5:
+        clock = clock[:-3] + clock[-2:]      # +0300
+    if clock[5:8] == ":00" and clock[8:9] != "." and rng.random() < 0.5:
+        clock = clock[:5] + clock[8:]        # no seconds
+    return date_part + rng.choice("T ") + clock
 
 
 def write_csv(tmp_path, customers, activities):
