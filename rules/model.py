@@ -36,10 +36,6 @@ class AppliesTo:
     exclude_products: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
 
-    @property
-    def whole_catalogue(self) -> bool:
-        return not self.products and not self.categories
-
 
 @dataclass(frozen=True, slots=True)
 class Value:

@@ -169,10 +169,6 @@ class Money:
         return money
 
     @classmethod
-    def zero(cls, currency: str) -> Money:
-        return cls(Decimal(0), currency)
-
-    @classmethod
     def from_minor(cls, units: int, currency: str) -> Money:
         """Money from whole minor units, the engine's internal representation."""
         return cls(Decimal(units).scaleb(-minor_digits(currency)), currency)

@@ -85,10 +85,6 @@ class PricedLine:
         return self.base_unit_minor * self.quantity
 
     @property
-    def surcharge_minor(self) -> int:
-        return (self.unit_minor - self.base_unit_minor) * self.quantity
-
-    @property
     def total_minor(self) -> int:
         return self.unit_minor * self.quantity - self.discount_minor
 

@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, func, literal, or_, select, update
 from ..db import session
 from ..models import Activity, ActivityItem, Customer, Shop
 from ..models._columns import UtcDateTime
-from ..models.activity import MILLI
+from ..money import MILLI
 from ..services.activities import ITEM_FIELDS
 from ..sql import dialect_name, insert_ignoring_duplicates
 from . import staging

@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId
-from ..money import MILLI, milli_text
+from ..money import milli_text
 from ._columns import UtcDateTime, created_at, shop_fk, updated_at
 
 KINDS = ("order", "appointment")

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -57,10 +57,6 @@ class Group(Base):
     def _fold_name(self, _field: str, name: str) -> str:
         self.name_folded = name.casefold()
         return name
-
-    @property
-    def is_guests(self) -> bool:
-        return self.key == GUESTS_KEY
 
     @property
     def deletable(self) -> bool:

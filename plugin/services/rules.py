@@ -107,10 +107,6 @@ def export_rules(shop: Shop) -> list[dict[str, Any]]:
     return [rule.definition for rule in list_rules(shop)]
 
 
-def missing_groups(rule: PricingRule, group_keys: set[str]) -> list[str]:
-    return [key for key in rule.definition["groups"] if key not in group_keys]
-
-
 def rules_naming(shop: Shop, key: str) -> tuple[list[PricingRule], list[PricingRule]]:
     """The rules naming group ``key``, in rule order: those naming it alone (its deletion disables
     them) and those naming other groups too (they only lose it). The admin's confirmation says so."""

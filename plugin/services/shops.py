@@ -111,13 +111,6 @@ def find_shop(reference: str | None) -> Shop:
     return found[0]
 
 
-def set_plan(shop: Shop, plan: str) -> None:
-    if plan not in PLANS:
-        raise ValidationFailed.on("plan", f"must be one of {', '.join(PLANS)}")
-    shop.plan = plan
-    session().commit()
-
-
 def _check_shop_fields(name: str, plan: str, currency: str, timezone: str) -> None:
     if not name or not name.strip() or len(name) > 128:
         raise ValidationFailed.on("name", "must be 1 to 128 characters")
