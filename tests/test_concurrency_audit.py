@@ -65,9 +65,13 @@ def _switch_through_the_api(client, shop) -> int:
     return client.patch(api_path("/groups/vip"), json={"is_default": True}, headers=shop.headers).status_code
 
 
-def _switch_through_the_admin(client, shop) -> int:
+def _sign_in(client, shop) -> None:
     with client.session_transaction() as host_session:
         host_session["demo_admin"] = {"email": "admin@demo.shop", "shop_id": shop.shop.id}
+
+
+def _switch_through_the_admin(client, shop) -> int:
+    _sign_in(client, shop)
     form = {"name": "VIP", "colour": "#64748B", "description": "", "is_default": "y"}
     return client.post("/admin/crm/groups/vip/edit", data=form).status_code
 
@@ -169,15 +173,24 @@ def _memberships_of(group_id: int) -> int:
     return session().scalar(select(sa.func.count()).select_from(Membership).where(Membership.group_id == group_id))
 
 
-def test_adding_members_to_a_group_deleted_meanwhile_is_a_404(app, shop, make_group, make_customer):
+def _add_through_the_api(client, shop) -> int:
+    return client.post(api_path("/groups/vip/members"), json={"customer_ids": ["ana"]}, headers=shop.headers).status_code
+
+
+def _add_through_the_admin(client, shop) -> int:
+    _sign_in(client, shop)
+    return client.post("/admin/crm/groups/vip/members/add", data={"customer_id": "ana"}).status_code
+
+
+@pytest.mark.parametrize("add", [_add_through_the_api, _add_through_the_admin], ids=["api", "admin"])
+def test_adding_members_to_a_group_deleted_meanwhile_is_a_404(app, shop, make_group, make_customer, add):
     # given: an admin deleting VIP, not yet committed
     vip = make_group(shop.shop, "VIP")
     make_customer(shop.shop, "ana")
     vip_id = vip.id
     groups.delete_group(shop.shop, vip, actor="admin")
     # when: another request adds Ana to VIP (it read VIP before the deletion committed)
-    join = _meanwhile(app, lambda client: client.post(
-        api_path("/groups/vip/members"), json={"customer_ids": ["ana"]}, headers=shop.headers).status_code)
+    join = _meanwhile(app, lambda client: add(client, shop))
     _commit_once_blocked()
     # then
     assert join() == [404]
