@@ -36,7 +36,7 @@ QUEUE_NAME = "customer-groups"
 log = logging.getLogger(__name__)
 
 
-def enqueue(function: Callable[..., Any], *args: Any, queue_name: str | None = None) -> str:
+def enqueue(function: Callable[..., Any], *args: Any) -> str:
     """Run ``function(*args)`` in the background; returns the job id.
 
     Without a Redis URL the job runs now, in process, before this returns; either way the
@@ -51,18 +51,17 @@ def enqueue(function: Callable[..., Any], *args: Any, queue_name: str | None = N
         except Exception:
             log.exception("customer-groups job %s (%s) failed", job_id, path)
         return job_id
-    job = queue(queue_name).enqueue(
+    job = queue().enqueue(
         run_job, current_app.config["CUSTOMER_GROUPS_APP_FACTORY"], path, *args,
         job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"], description=f"customer-groups {path}",
     )
     return job.id
 
 
-def queue(name: str | None = None) -> Queue:
+def queue() -> Queue:
     """The rq queue on the configured Redis; inside a job, the queue that job came from."""
-    if name is None:
-        job = get_current_job()
-        name = job.origin if job is not None else QUEUE_NAME
+    job = get_current_job()
+    name = job.origin if job is not None else QUEUE_NAME
     return Queue(name, connection=Redis.from_url(current_app.config["CUSTOMER_GROUPS_REDIS_URL"]))
 
 
@@ -137,10 +136,10 @@ def scheduled_refresh(every: int) -> list[str]:
     return job_ids
 
 
-def schedule_refresh(every: int, *, replace: bool = False, queue_name: str | None = None) -> tuple[str, list[str]]:
+def schedule_refresh(every: int, *, replace: bool = False) -> tuple[str, list[str]]:
     """Start the refresh-every-``every``-seconds chain on rq; returns its first job's id and the
     ids of the chain's jobs it cancelled (``replace``). Refuses a second chain."""
-    target = queue(queue_name)
+    target = queue()
     existing = scheduled_refresh_jobs(target)
     if existing and not replace:
         raise Conflict(
