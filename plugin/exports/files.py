@@ -1,7 +1,6 @@
 """One export, start to end: the customers of a group or condition into a CSV or Excel file."""
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -11,13 +10,13 @@ from .rows import COLUMNS, Source, customer_rows, resolve
 from .writers import FORMATS, write_csv, write_xlsx
 
 
-def export_customers(shop: Shop, source: Source, fmt: str, output: str | Path | IO, *, now: datetime | None = None) -> int:
-    """Write the customers of ``source`` (a group key, or a SPEC §3 condition evaluated at
-    ``now``) to ``output`` (a path, or a stream: text for CSV, binary for Excel); returns the count."""
+def export_customers(shop: Shop, source: Source, fmt: str, output: str | Path | IO) -> int:
+    """Write the customers of ``source`` (a group key, or a SPEC §3 condition evaluated now)
+    to ``output`` (a path, or a stream: text for CSV, binary for Excel); returns the count."""
     if fmt not in FORMATS:
         raise ValidationFailed.on("format", f"must be one of {', '.join(FORMATS)}")
     resolve(shop, source)
-    rows = customer_rows(shop, source, now=now)
+    rows = customer_rows(shop, source)
     if fmt == "xlsx":
         return write_xlsx(COLUMNS, rows, str(output) if isinstance(output, Path) else output)
     if isinstance(output, (str, Path)):

@@ -45,13 +45,13 @@ def member_external_ids(group: Group) -> Iterator[str]:
         )
 
 
-def customer_rows(shop: Shop, source: Source, *, now: datetime | None = None) -> Iterator[list[str]]:
+def customer_rows(shop: Shop, source: Source) -> Iterator[list[str]]:
     """Each customer of ``source`` as a row under ``COLUMNS``, streamed."""
     target = resolve(shop, source)
     if isinstance(target, Group):
         pages = _member_id_pages(target)
     else:
-        pages = _matching_id_pages(shop, target, now or utcnow())
+        pages = _matching_id_pages(shop, target, utcnow())
     zone = ZoneInfo(shop.timezone)
     for ids in pages:
         yield from _rows(ids, zone)

@@ -27,14 +27,14 @@ def write_csv(header: Iterable[str], rows: Iterable[list[str]], text: IO[str]) -
     return count
 
 
-def write_xlsx(header: Iterable[str], rows: Iterable[list[str]], binary: IO[bytes] | str, *, title: str = "customers") -> int:
+def write_xlsx(header: Iterable[str], rows: Iterable[list[str]], binary: IO[bytes] | str) -> int:
     """Rows to an .xlsx file in openpyxl's write-only mode: rows go to disk as they come.
 
     Every cell is text, as in the CSV, and text that starts with ``=`` stays text: a customer's
     name never becomes a formula in someone's spreadsheet.
     """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
+    sheet = workbook.create_sheet("customers")
     sheet.append(list(header))
     count = 0
     for row in rows:
