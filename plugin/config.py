@@ -17,9 +17,10 @@ JOB_TIMEOUT = 3600
 EXPORT_KEEP_DAYS = 7
 #: Plans whose shops get the plugin.
 PLANS_WITH_ACCESS = ("pro", "enterprise")
-#: Rows per page in member lists and customer searches (API and admin).
+#: Rows per page of the admin's member lists and Customers page (the API's own ``limit`` and
+#: ``per_page`` default to 50, at most 500, and do not read these two).
 PAGE_SIZE = 50
-#: Largest page a client may ask for.
+#: Largest page the admin's Customers page may be asked for.
 MAX_PAGE_SIZE = 500
 #: Where the admin pages send a visitor who has no admin session.
 LOGIN_URL = "/login"
