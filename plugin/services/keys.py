@@ -17,11 +17,14 @@ from ..models import Group, Shop
 RESERVED_GROUP_KEYS = frozenset({"new", "rules", "static", "customers", "imports", "exports", "preview", "segments"})
 #: Words the API uses as paths beside rule ids (``GET /rules/export``): never a rule's id.
 RESERVED_RULE_IDS = frozenset({"export", "import", "simulate"})
+#: A key made from a name is cut here: the 64-character key column keeps room for the ``-2`` …
+#: that ``unused_key`` may add.
+SLUG_LENGTH = 56
 
 
-def slugify(name: str, *, max_length: int = 56) -> str:
+def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:max_length] or "item"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:SLUG_LENGTH] or "item"
 
 
 def unused_key(base: str, taken: Collection[str]) -> str:
