@@ -140,10 +140,6 @@ def admin(client):
         def login(self, shop: Shop, email: str = "admin@demo.shop") -> None:
             with client.session_transaction() as host_session:
                 host_session["demo_admin"] = {"email": email, "shop_id": shop.id}
-
-        def logout(self) -> None:
-            with client.session_transaction() as host_session:
-                host_session.pop("demo_admin", None)
     return Admin()
 
 
