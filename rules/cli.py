@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         "evaluate", help="print the priced cart as JSON", description="Print the priced cart as JSON."
     )
     evaluate_parser.add_argument("--rules", required=True, metavar="RULES.json",
-                                 help="a JSON list of rules (or an object with a \"rules\" list)")
+                                 help="a JSON list of rules (or an object with a \"rules\" or \"items\" list)")
     evaluate_parser.add_argument("--cart", required=True, metavar="CART.json",
                                  help="the cart, with the customer's \"groups\"")
     evaluate_parser.add_argument("--trace", action="store_true", help="explain why each rule did or did not apply")
@@ -77,8 +77,8 @@ def _load_json(path: str, field: str) -> Any:
 
 def _evaluate(arguments: argparse.Namespace) -> dict[str, Any]:
     rules_data = _load_json(arguments.rules, "rules")
-    if isinstance(rules_data, dict) and set(rules_data) == {"rules"}:
-        rules_data = rules_data["rules"]
+    if isinstance(rules_data, dict) and len(rules_data) == 1 and set(rules_data) <= {"rules", "items"}:
+        rules_data = next(iter(rules_data.values()))  # an import body, or GET /rules/export's answer
     try:
         rules = parse_rules(rules_data)
     except ValidationError as error:

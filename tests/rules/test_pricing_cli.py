@@ -51,6 +51,18 @@ def test_trace_on_request(write, capsys: pytest.CaptureFixture[str]) -> None:
                       "message": "VIP 20% on shoes applied: -40.00 EUR on l1"}]
 
 
+def test_reads_the_apis_rule_export(write, capsys: pytest.CaptureFixture[str]) -> None:
+    # given: a file saved from GET /rules/export, whose answer is {"items": [...]}
+    rules_file, cart_file = write("export.json", {"items": SPEC_RULES}), write("c.json", SPEC_CART)
+
+    # when
+    code = main(["evaluate", "--rules", rules_file, "--cart", cart_file])
+
+    # then
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["total"] == "160.00"
+
+
 @pytest.mark.parametrize(
     ("rules", "cart_data", "field"),
     [
