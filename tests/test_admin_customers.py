@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -182,6 +182,22 @@ def test_a_period_without_a_start_reaches_the_earliest_visit(client, population)
     _visit(population, "cora", 1, (utcnow().date() - date(1965, 6, 1)).days, "10.00", "Mall")
     assert listed(client.get(PAGE, query_string={"visited_to": "1980-01-01"}).text) == ["cora"]
     assert "cora" not in listed(client.get(PAGE, query_string={"absent_to": "1980-01-01"}).text)
+
+
+def test_the_last_visit_shows_the_shops_day_the_period_filters_use(client, make_shop, make_customer, admin):
+    # given: a visit at 01:00 on 2026-03-10 in Kiritimati (UTC+14) showed as 2026-03-09, the UTC day,
+    # on the row that "visited from 2026-03-10 to 2026-03-10" lists
+    shop = make_shop("Far east", timezone="Pacific/Kiritimati").shop
+    admin.login(shop)
+    make_customer(shop, "kai", first_name="Kai")
+    activities.record_activity(shop, {
+        "external_id": "k-1", "customer_external_id": "kai", "kind": "order", "status": "completed",
+        "occurred_at": datetime.fromisoformat("2026-03-10T01:00:00+14:00"), "amount": "5.00",
+        "location": "", "channel": "offline"})
+    session().commit()
+    page = client.get(PAGE, query_string={"visited_from": "2026-03-10", "visited_to": "2026-03-10"}).text
+    assert listed(page) == ["kai"]
+    assert re.search(r'<time datetime="[^"]*">2026-03-10</time>', page)
 
 
 # ---- sorting and pages ---------------------------------------------------------------------
