@@ -14,7 +14,9 @@ from .parsing import parse_cart, parse_rules
 from .ruleset import compile_rules
 
 #: Commands that need the plugin's database; they live on ``flask``, not here.
-FLASK_COMMANDS = ("init-db", "create-shop", "import-customers", "import-activities", "refresh", "members", "export")
+FLASK_COMMANDS = (
+    "init-db", "create-shop", "import-customers", "import-activities", "refresh", "members", "export", "schedule-refresh",
+)
 
 _FLASK_HINT = (
     "the database commands ({}) run under Flask: flask --app APP customer-groups COMMAND ..., "

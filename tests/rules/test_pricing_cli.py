@@ -107,6 +107,15 @@ def test_other_commands_point_to_flask(capsys, command: str) -> None:
     assert err.count("\n") == 1
 
 
+def test_every_flask_command_is_named_a_database_command(capsys) -> None:
+    # given: the commands `flask customer-groups` has, schedule-refresh among them
+    assert main(["schedule-refresh", "--every", "60"]) == 2
+
+    # then
+    err = capsys.readouterr().err
+    assert "(database command)" in err and "schedule-refresh)" in err
+
+
 def test_usage_errors_exit_2(capsys) -> None:
     assert main(["evaluate", "--rules", "x.json"]) == 2
     assert main([]) == 2
