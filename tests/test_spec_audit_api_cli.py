@@ -352,3 +352,15 @@ def test_create_shop_prints_exactly_id_name_and_key_with_the_synopsis_defaults(a
     assert printed["name"] == "Salon \u0218tefan" and isinstance(printed["id"], int)
     shop = session().get(Shop, printed["id"])
     assert (shop.plan, shop.currency, shop.timezone) == ("pro", "EUR", "Europe/Bucharest")
+
+
+def test_a_shop_name_is_stored_without_its_surrounding_spaces_so_it_cannot_be_taken_twice(app):
+    # given: "Salon " was a second shop beside "Salon", reachable only as --shop "Salon "
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["customer-groups", "create-shop", "--name", "  Salon  "])
+    # when
+    again = runner.invoke(args=["customer-groups", "create-shop", "--name", "Salon "])
+    # then
+    assert json.loads(created.stdout)["name"] == "Salon"
+    assert again.exit_code == 2 and again.stderr.strip() == "error: A shop named 'Salon' exists already."
+    assert runner.invoke(args=["customer-groups", "members", "standard", "--shop", "Salon"]).exit_code == 0

@@ -28,6 +28,7 @@ def hash_key(api_key: str) -> str:
 
 def create_shop(name: str, *, plan: str = "pro", currency: str = "EUR", timezone: str = "UTC") -> tuple[Shop, str]:
     """Create a shop with its Standard, guests and preset groups; returns the shop and its API key."""
+    name = name.strip()  # "Salon " would be a second "Salon", found only with the space
     _check_shop_fields(name, plan, currency, timezone)
     db = session()
     if db.scalar(select(Shop.id).where(Shop.name == name)) is not None:
