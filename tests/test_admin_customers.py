@@ -200,6 +200,16 @@ def test_the_last_visit_shows_the_shops_day_the_period_filters_use(client, make_
     assert re.search(r'<time datetime="[^"]*">2026-03-10</time>', page)
 
 
+def test_the_spent_column_shows_what_the_spent_filters_compare(client, population):
+    # given: 20.005 spent (amounts keep 3 decimals) showed as 20.01, on a row "spent at least 20.01" left out
+    _visit(population, "bob", 1, 2, "0.005", "Centre")
+    page = client.get(PAGE, query_string={"spent_min": "20.005", "spent_max": "20.005"}).text
+    assert listed(page) == ["bob"]
+    assert re.search(r'data-label="Spent"[^>]*>20\.005<', page)
+    assert listed(client.get(PAGE, query_string={"spent_min": "20.01"}).text) == ["ana", "dan"]
+    assert re.search(r'data-label="Spent"[^>]*>150\.00<', client.get(PAGE, query_string={"q": "ana"}).text)
+
+
 # ---- sorting and pages ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("sort, expected", [
