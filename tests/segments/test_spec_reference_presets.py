@@ -2,11 +2,12 @@
 imports, ``refresh --now``, ``members``) against ``spec_reference.py`` (SPEC §3 in plain Python).
 
 Each seed is a salon in Bucharest with a few dozen customers and up to 20 activities each over
-about three years around ``now``: every status, future bookings, amounts with cents, ties and empty cells,
-times on and next to the window bounds (2 and 12 months, 30 days, under more than one reading
-of them), month ends, DST changes and local midnight; birthdays on 29 February and 0 to 31 days
-ahead. Set ``SPEC_REFERENCE_SEEDS=500`` to run more than the suite's few, and
-``SPEC_REFERENCE_TZ`` for a shop elsewhere.
+about three years around ``now``: every status, future bookings, amounts with cents (a few
+with thousandths), ties and empty cells, times on and next to the window bounds (2 and 12
+months, 30 days, under more than one reading of them), month ends, DST changes and local
+midnight, in several ISO 8601 spellings; birthdays on 29 February and 0 to 31 days ahead; two
+refreshes at different ``now``s. Set ``SPEC_REFERENCE_SEEDS=500`` (or ``300:800``) to run more
+than the suite's few, and ``SPEC_REFERENCE_TZ`` for a shop elsewhere.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from . import spec_reference as spec
 from .conftest import TZ, local
 from .test_hand_computed_cli import ACTIVITY_COLUMNS, CUSTOMER_COLUMNS
 
-SEEDS = range(int(os.environ.get("SPEC_REFERENCE_SEEDS", "12")))
+#: How many seeds (``500``), or which (``300:800``).
+SEEDS = range(*map(int, os.environ.get("SPEC_REFERENCE_SEEDS", "12").split(":")))
 #: The shop's timezone: Bucharest, or another one by hand (``SPEC_REFERENCE_TZ=Australia/Lord_Howe``).
 SHOP_TZ = os.environ.get("SPEC_REFERENCE_TZ", TZ)
 SHOP_ZONE = ZoneInfo(SHOP_TZ)
@@ -120,7 +122,7 @@ def history(seed: int):
                 at += timedelta(microseconds=rng.choice([-1, 1]))
             cell, at = _cell(rng, at)
             amount = rng.choice(shared_amounts) if rng.random() < 0.3 else \
-                None if rng.random() < 0.03 else Decimal(rng.randrange(0, 50000)) / 100
+                None if rng.random() < 0.03 else Decimal(rng.randrange(0, 50000)) / rng.choice([100] * 30 + [1000])
             activities.append((spec.Activity(cid, rng.choice(STATUSES), at, amount), cell))
     return [(now, now_text), later], customers, activities
 
