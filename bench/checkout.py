@@ -24,7 +24,6 @@ import cProfile
 import gc
 import io
 import json
-import math
 import os
 import platform
 import pstats
@@ -44,19 +43,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as `python bench/checkout.py` from anywhere
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.measures import percentile, process_cpu_seconds  # noqa: E402
 from bench.workloads import make_w1  # noqa: E402
 from rules import compile_rules, evaluate, parse_cart, parse_rules  # noqa: E402
 
 #: The engine's budget per evaluate, median, on W1.
 TARGET_MEDIAN_MS = 1.0
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default; as bench/common.py)."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def summarise_ms(seconds: Sequence[float]) -> dict[str, float]:
@@ -440,7 +432,7 @@ def _run_wrk(wrk: str, server: dict[str, Any], path: str, api_key: str, body: st
                    "--script", str(script_path), f"http://127.0.0.1:{server['port']}{path}"]
         workers = _children(server["process"].pid)
         server_pids = [server["process"].pid, *workers]
-        before_server = sum(_process_cpu_s(pid) for pid in server_pids)
+        before_server = sum(process_cpu_seconds(pid) for pid in server_pids)
         before_postgres = _postgres_cpu_s()
         before_system = _system_cpu()
         with output_path.open("w") as output:
@@ -448,7 +440,7 @@ def _run_wrk(wrk: str, server: dict[str, Any], path: str, api_key: str, body: st
             _, status, usage = os.wait4(wrk_process.pid, 0)
             wrk_process.returncode = os.waitstatus_to_exitcode(status)
         after_system = _system_cpu()
-        server_cpu = sum(_process_cpu_s(pid) for pid in server_pids) - before_server
+        server_cpu = sum(process_cpu_seconds(pid) for pid in server_pids) - before_server
         postgres_cpu = _postgres_cpu_s(before_postgres)
         text = output_path.read_text()
     if wrk_process.returncode != 0 or "WRK_JSON " not in text:
@@ -490,18 +482,6 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _process_cpu_s(pid: int) -> float:
-    """User + system CPU of ``pid``, 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
-
-
 def _postgres_cpu_s(before: dict[int, float] | None = None) -> Any:
     """CPU of the PostgreSQL backends connected to our database: a snapshot by pid, or (given the
     snapshot before) the seconds spent since. Backends are per connection and last as long as
@@ -511,7 +491,7 @@ def _postgres_cpu_s(before: dict[int, float] | None = None) -> Any:
     with psycopg.connect(MAINTENANCE_DSN, autocommit=True) as connection:
         pids = [row[0] for row in connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [HTTP_DATABASE])]
-    now = {pid: _process_cpu_s(pid) for pid in pids}
+    now = {pid: process_cpu_seconds(pid) for pid in pids}
     if before is None:
         return now
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())

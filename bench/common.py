@@ -23,6 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as `python bench/x.py` from anywhere
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.measures import percentile, process_cpu_seconds  # noqa: E402
 from examples.demo_shop import create_app  # noqa: E402
 from plugin import migrate  # noqa: E402
 from plugin.db import session  # noqa: E402
@@ -135,16 +136,6 @@ def postgres_version(url: str) -> str:
 
 # -- timing -----------------------------------------------------------------------------------
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default), ``fraction`` in [0, 1]."""
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    position = (len(ordered) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def summarise_ms(seconds: Sequence[float]) -> dict:
     """Median, p95 and friends of durations given in seconds, reported in milliseconds."""
     return {
@@ -189,18 +180,6 @@ def time_calls(
 # On a shared machine wall time swings with the neighbours' load; CPU time does not. Reading the
 # CPU of the Python process and of the PostgreSQL backends that served it tells what the work
 # costs, and so what rate an idle core would reach.
-
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of process ``pid`` (0 when it is gone or /proc is missing)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
-
 
 def backend_pids(url: str) -> set[int]:
     """PostgreSQL client backends now connected to the bench database."""
