@@ -10,10 +10,10 @@ from .storable import UNSTORABLE, first_unstorable
 from .db import session
 from .errors import ValidationFailed
 from .licensing import require_plan
-from .models import Activity
+from .models import Activity, Shop
 from .schemas import ActivityInSchema, CustomerInSchema
 from .segments.clock import ShopClock, event_time
-from .segments.refresh import refresh_customer_groups
+from .segments.refresh import reading_conditions, refresh_customer_groups
 from .services.activities import record_activity
 from .services.customers import (
     StoredCustomer, group_keys_by_customer, register_customers, register_new_customer, stored_customers,
@@ -64,9 +64,10 @@ def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Regist
     """
     shop = get_shop(shop_id)
     require_plan(shop)
+    reading_conditions(shop)
     new = register_new_customer(shop, valid, actor=actor) if dialect_name() == "postgresql" else None
     if new is None:
-        [registration] = store_customers(shop_id, [valid], actor=actor)
+        [registration] = _store_customers(shop, [valid], actor=actor)
         return registration
     entered = refresh_customer_groups(shop, [new.customer.id], ShopClock.at(event_time(), shop.timezone),
                                       [(group_id, condition) for group_id, _key, condition in new.dynamic_groups])
@@ -82,6 +83,11 @@ def store_customers(shop_id: int, events: list[dict[str, Any]], *, actor: str) -
     dynamic groups refreshed together; then commit and tell subscribers of each new customer."""
     shop = get_shop(shop_id)
     require_plan(shop)
+    reading_conditions(shop)
+    return _store_customers(shop, events, actor=actor)
+
+
+def _store_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str) -> list[Registration]:
     stored = register_customers(shop, events, actor=actor)
     customer_ids = list(dict.fromkeys(customer_id for customer_id, _created in stored))
     refresh_customer_groups(shop, customer_ids, ShopClock.at(event_time(), shop.timezone))
@@ -94,13 +100,14 @@ def store_customers(shop_id: int, events: list[dict[str, Any]], *, actor: str) -
                      for customer_id, created in stored]
     for registration in registrations:
         if registration.created:
-            customer_registered_signal.send(shop_id, customer=registration.customer)
+            customer_registered_signal.send(shop.id, customer=registration.customer)
     return registrations
 
 
 def store_activity(shop_id: int, valid: dict[str, Any]) -> Recorded:
     shop = get_shop(shop_id)
     require_plan(shop)
+    reading_conditions(shop)
     activity, created = record_activity(shop, valid)
     recorded = Recorded(activity, group_keys_of(shop, activity.customer_id), created)
     session().commit()

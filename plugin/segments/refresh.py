@@ -14,12 +14,37 @@ from sqlalchemy import (
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
 from ..services.members import add_members, hold_group, remove_members
+from ..sql import dialect_name
 from .clock import DeferredClock, KeptBindParameter, ShopClock, evaluating_at
 from .compiler import customer_filter, matching_customers
 from .conditions import Condition, parse_condition
 from .rfm import refresh_scores, score_customer
 
 ACTOR = "refresh"
+
+
+#: First key of the advisory locks that order an event's refresh and a change of condition (the
+#: second is the shop's id).
+CONDITIONS_LOCK = 0x6367
+
+
+def reading_conditions(shop: Shop) -> None:
+    """Before an event reads the shop's conditions to refresh its customers: a shared lock until
+    it commits. Events do not wait for each other; a change of condition waits for them."""
+    _lock_conditions(shop, func.pg_advisory_xact_lock_shared)
+
+
+def changing_conditions(shop: Shop) -> None:
+    """Before a group's condition is set (and its members computed): an exclusive lock until the
+    transaction ends. It waits for the events in flight, so the group's refresh sees their
+    customers' new data; events arriving meanwhile wait, then read the new condition. Without it
+    an event deciding by the old condition wrote a member the new one does not match, or missed one."""
+    _lock_conditions(shop, func.pg_advisory_xact_lock)
+
+
+def _lock_conditions(shop: Shop, lock) -> None:
+    if dialect_name() == "postgresql":  # SQLite runs one writer at a time
+        session().execute(select(lock(CONDITIONS_LOCK, shop.id)))
 
 
 @dataclass(frozen=True)
