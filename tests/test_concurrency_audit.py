@@ -19,6 +19,7 @@ from plugin.services import activities, groups, rules
 
 from .conftest import api_path, group_keys
 from .test_checkout_api import CART, vip_shop  # noqa: F401  (a fixture)
+from .test_rules_api import VIP_SHOES
 from .test_customer_counts import _wait_for_a_blocked_lock
 from .test_imports import csv_text
 
@@ -328,3 +329,15 @@ def test_a_condition_changed_while_an_order_is_recorded_counts_the_order(app, sh
     # then: the group's refresh counted her order
     assert (order(), change()) == ([201], [200])
     assert group_keys(shop.shop, ana) == ["buyers", "standard"]
+
+
+def test_a_rule_for_a_group_deleted_meanwhile_is_refused(app, shop, make_group):
+    # given: an admin deleting VIP, not yet committed
+    vip = make_group(shop.shop, "VIP")
+    groups.delete_group(shop.shop, vip, actor="admin")
+    # when: another request stores a rule for VIP (the group was there when it started)
+    join = _meanwhile(app, lambda client: client.post(api_path("/rules"), json=VIP_SHOES, headers=shop.headers).status_code)
+    _commit_once_blocked()
+    # then: it waited for the deletion and found no VIP to target
+    assert join() == [422]
+    assert shop.get("/rules").json["items"] == []
