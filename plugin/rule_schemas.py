@@ -5,7 +5,7 @@ rule of pricing semantics, so the two never disagree about what a valid rule is.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from .schemas import JsonBoolean
 
@@ -90,8 +90,20 @@ class RuleListSchema(Schema):
 
 
 class RuleImportSchema(Schema):
-    rules = fields.List(fields.Dict(), required=True, metadata={"description": "rules in the export format"})
+    """``rules``, or ``items`` as ``GET /rules/export`` answers them, so an export posts back as it is."""
+
+    rules = fields.List(fields.Dict(), metadata={"description": "rules in the export format"})
+    items = fields.List(fields.Dict(), metadata={"description": "the same, under the export's own key"})
     replace = JsonBoolean(load_default=False, metadata={"description": "drop the rules the file does not name"})
+
+    @validates_schema
+    def _one_list(self, data, **_kwargs):
+        if ("rules" in data) == ("items" in data):
+            raise ValidationError("send the rules as either rules or items (an export), once", "rules")
+
+    @post_load
+    def _as_rules(self, data, **_kwargs):
+        return {"rules": data["rules"] if "rules" in data else data["items"], "replace": data["replace"]}
 
 
 class RuleDeletedSchema(Schema):

@@ -103,6 +103,20 @@ def test_export_then_import_replaces_all_or_nothing(vip_shop):
     assert [rule["id"] for rule in vip_shop.get("/rules").json["items"]] == ["r1"]
 
 
+def test_an_export_posts_back_as_it_is(vip_shop):
+    vip_shop.post("/rules", json=VIP_SHOES)
+    exported = vip_shop.get("/rules/export").json
+    vip_shop.delete("/rules/r1")
+    # when: GET /rules/export's answer, {"items": [...]}, is the import's body
+    restored = vip_shop.post("/rules/import", json={**exported, "replace": True})
+    assert restored.status_code == 200
+    assert vip_shop.get("/rules/export").json == exported
+    # both keys, or neither, is a mistake named on rules
+    for body in ({"items": [], "rules": []}, {"replace": True}):
+        refused = vip_shop.post("/rules/import", json=body)
+        assert refused.status_code == 422 and "rules" in refused.json["error"]["fields"]
+
+
 def test_import_merge_updates_known_ids_and_adds_new_ones(vip_shop):
     vip_shop.post("/rules", json=VIP_SHOES)
     changed = {**VIP_SHOES, "name": "VIP 30%", "value": {"type": "percent", "amount": "30"}}
