@@ -4,13 +4,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import select
 
 from plugin import CustomerGroups
 from plugin.migrate import MIGRATIONS_DIR
+from plugin.models import Shop
 
 db = SQLAlchemy()
 csrf = CSRFProtect()
@@ -43,3 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(storefront.blueprint)
     app.register_blueprint(checkout.blueprint)
     return app
+
+
+def demo_shop() -> Shop | None:
+    """The shop the storefront and the checkout sell for; None until ``seed`` has made it."""
+    return db.session.scalar(select(Shop).where(Shop.name == current_app.config["DEMO_SHOP_NAME"]))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -13,7 +12,7 @@ from plugin.errors import CustomerGroupsError
 from plugin.models import Shop
 from plugin.services import checkout, customers, groups
 
-from . import db
+from . import demo_shop
 from .catalogue import BY_ID, CURRENCY, GIFTS, PRODUCTS
 
 blueprint = Blueprint("demo_checkout", __name__)
@@ -35,7 +34,7 @@ class CartForm(FlaskForm):
 
 @blueprint.get("/checkout")
 def show():
-    shop = _shop()
+    shop = demo_shop()
     email = session.get(CUSTOMER_KEY)
     cart = _cart()
     context: dict[str, Any] = {
@@ -105,7 +104,3 @@ def _cart() -> dict[str, int]:
     stored = session.get(CART_KEY) or {}
     return {product.id: stored[product.id] for product in PRODUCTS
             if isinstance(stored.get(product.id), int) and 0 < stored[product.id] <= MAX_QUANTITY}
-
-
-def _shop() -> Shop | None:
-    return db.session.scalar(select(Shop).where(Shop.name == current_app.config["DEMO_SHOP_NAME"]))

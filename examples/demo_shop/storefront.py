@@ -1,15 +1,12 @@
 """The demo storefront: a home page and a registration form that calls the plugin's hook."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
-from plugin.models import Shop
-
-from . import db, groups
+from . import demo_shop, groups
 
 blueprint = Blueprint("demo_storefront", __name__)
 
@@ -20,19 +17,15 @@ class RegistrationForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
 
 
-def _shop() -> Shop | None:
-    return db.session.scalar(select(Shop).where(Shop.name == current_app.config["DEMO_SHOP_NAME"]))
-
-
 @blueprint.get("/")
 def home():
-    return render_template("demo/home.html", shop=_shop(), form=RegistrationForm())
+    return render_template("demo/home.html", shop=demo_shop(), form=RegistrationForm())
 
 
 @blueprint.post("/register")
 def register():
     form = RegistrationForm()
-    shop = _shop()
+    shop = demo_shop()
     if shop is None or not form.validate_on_submit():
         return render_template("demo/home.html", shop=shop, form=form), 400
     # The demo has no customer table of its own: the email is its stable customer id.
