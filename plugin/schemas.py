@@ -21,7 +21,7 @@ EVENT_TIME = validate.Range(
 )
 #: The largest integer both databases compare with their ids and offsets without overflowing.
 DATABASE_INTEGER = 2**63 - 1
-#: The most customers one page of a search holds.
+#: The most rows one page of the API holds: members of a group, customers of a search.
 MAX_PER_PAGE = 500
 
 
@@ -268,7 +268,7 @@ class WhyArgs(Schema):
 
 class MemberPageArgs(Schema):
     after = fields.Integer(validate=validate.Range(min=0, max=DATABASE_INTEGER))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class CustomerSearchArgs(Schema):
