@@ -37,8 +37,8 @@ VALUE_TYPE_CHOICES = [
 KINDS_WITH_VALUE = ("discount", "increase", "bundle")
 #: Keys only some kinds take: cleared when an edit moves a rule to another kind.
 KIND_SPECIFIC_KEYS = ("value", "trigger", "gift", "repeat", "max_per_order", "components")
-#: Blank component rows offered below the filled ones.
-SPARE_COMPONENT_ROWS = 2
+#: Blank rows offered below the filled ones (bundle components here, cart lines in the simulator).
+SPARE_ROWS = 2
 MIN_COMPONENT_ROWS = 3
 
 #: The engine's field path (list indexes dropped) -> the form field that shows its messages.
@@ -111,9 +111,7 @@ class RuleForm(FlaskForm):
         super().__init__(*args, **kwargs)
         #: JSON component index -> form row, for the rows that were filled in.
         self._component_rows: list[int] = []
-        filled = sum(1 for row in self.components if _row_filled(row))
-        while len(self.components) < max(MIN_COMPONENT_ROWS, filled + SPARE_COMPONENT_ROWS):
-            self.components.append_entry()
+        offer_spare_rows(self.components, COMPONENT_FIELDS, MIN_COMPONENT_ROWS)
 
     @classmethod
     def for_rule(cls, definition: Mapping[str, Any], timezone: str) -> RuleForm:
@@ -171,7 +169,7 @@ class RuleForm(FlaskForm):
     def _components(self, read: _Reader) -> list[dict[str, Any]]:
         components, self._component_rows = [], []
         for number, row in enumerate(self.components):
-            if not _row_filled(row):
+            if not row_filled(row, COMPONENT_FIELDS):
                 continue
             index = len(components)
             self._component_rows.append(number)
@@ -255,7 +253,19 @@ def changes_for_update(stored: Mapping[str, Any], document: Mapping[str, Any]) -
     return {**cleared, **document}
 
 
-# ---- text <-> JSON ----------------------------------------------------------------------------
+# ---- rows and text <-> JSON -------------------------------------------------------------------
+
+def row_filled(row: Any, names: Iterable[str]) -> bool:
+    """Whether the admin typed into any of the row's ``names`` fields (blank rows are skipped)."""
+    return any((row[name].data or "").strip() for name in names)
+
+
+def offer_spare_rows(rows: FieldList, names: Iterable[str], minimum: int) -> None:
+    """At least ``minimum`` rows, and SPARE_ROWS blank ones after those the admin filled."""
+    filled = sum(1 for row in rows if row_filled(row, names))
+    while len(rows) < max(minimum, filled + SPARE_ROWS):
+        rows.append_entry()
+
 
 def split_list(text: str | None) -> list[str]:
     """``"shoes, socks ,"`` -> ``["shoes", "socks"]``: lists are typed comma-separated."""
@@ -323,7 +333,3 @@ def _text(value: Any) -> str:
 
 def _without_none(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
-
-
-def _row_filled(row: Any) -> bool:
-    return any((row[name].data or "").strip() for name in COMPONENT_FIELDS)

@@ -17,13 +17,12 @@ from plugin.services import checkout, customer_search, customers, groups
 
 from . import admin_blueprint
 from .access import current_shop
-from .rule_forms import local_moment, split_list
+from .rule_forms import local_moment, offer_spare_rows, row_filled, split_list
 from .rules_display import GroupChip
 from .rules_transfer import rule_list
 
 #: The cart always offers at least this many rows, and this many blank ones below the filled rows.
 MIN_CART_ROWS = 5
-SPARE_CART_ROWS = 2
 #: Customers listed when the admin searches by email or name.
 SEARCH_RESULTS = 8
 LINE_FIELDS = ("product_id", "categories", "unit_price", "quantity")
@@ -53,9 +52,7 @@ class SimulateForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.line_rows: list[int] = []  # cart line index -> form row
-        filled = sum(1 for row in self.lines if _row_filled(row))
-        while len(self.lines) < max(MIN_CART_ROWS, filled + SPARE_CART_ROWS):
-            self.lines.append_entry()
+        offer_spare_rows(self.lines, LINE_FIELDS, MIN_CART_ROWS)
 
     def cart_document(self, shop: Shop) -> dict[str, Any] | None:
         """The cart JSON of SPEC §2 (with ``groups`` or ``customer_id``), or None with the problems shown."""
@@ -74,7 +71,7 @@ class SimulateForm(FlaskForm):
                 self.now.errors = [*self.now.errors, f"{self.now.data!r} is not a date and time such as 2026-11-23T12:00"]
         self.line_rows = []
         for number, row in enumerate(self.lines):
-            if not _row_filled(row):
+            if not row_filled(row, LINE_FIELDS):
                 continue
             self.line_rows.append(number)
             quantity_text = (row.quantity.data or "").strip() or "1"
@@ -189,7 +186,3 @@ def _page(shop: Shop, form: SimulateForm, context: dict[str, Any], *, status: in
     return render_template(
         "customer_groups/rules/simulate.html", form=form, shop=shop, group_options=options, rows=rows, **context,
     ), status
-
-
-def _row_filled(row: Any) -> bool:
-    return any((row[name].data or "").strip() for name in LINE_FIELDS)
