@@ -93,7 +93,7 @@ def _value_check(field: fields.Field, cell: str, zone: str) -> str:
     return "false"
 
 
-def _time_check(cell: str, zone: str, also: list[str] = ()) -> str:
+def _time_check(cell: str, zone: str, also: list[str]) -> str:
     """An ISO time whose day exists (and that meets ``also``, tested once the cell is known to
     be one); one without offset only when no clock change is near (two days either side), where
     PostgreSQL's and Python's reading of local time agree."""

@@ -134,7 +134,7 @@ class NewCustomer:
     dynamic_groups: list[tuple[int, str, dict]]
 
 
-def register_new_customer(shop: Shop, fields: dict[str, Any], *, actor: str = "") -> NewCustomer | None:
+def register_new_customer(shop: Shop, fields: dict[str, Any], *, actor: str) -> NewCustomer | None:
     """PostgreSQL, one event: insert the customer unless their ``external_id`` is known, and
     with it their default-group membership, its history row and the kept count, in one
     prepared statement (data-modifying CTEs, compiled once per process); ``None`` when the
