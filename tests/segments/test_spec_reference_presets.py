@@ -1,5 +1,6 @@
 """Random purchase histories through the shop's own path (SPEC §5: two CSV files, the CLI's
-imports, ``refresh --now``, ``members``) against ``spec_reference.py`` (SPEC §3 in plain Python).
+imports, ``refresh --now``, ``members``; a few sent as API events instead) against
+``spec_reference.py`` (SPEC §3 in plain Python).
 
 Each seed is a salon in Bucharest with a few dozen customers and up to 20 activities each over
 about three years around ``now``: every status, future bookings, amounts with cents (a few
@@ -7,7 +8,8 @@ with thousandths), ties and empty cells, times on and next to the window bounds 
 months, 30 days, under more than one reading of them), month ends, DST changes and local
 midnight, in several ISO 8601 spellings; birthdays on 29 February and 0 to 31 days ahead; two
 refreshes at different ``now``s. Set ``SPEC_REFERENCE_SEEDS=500`` (or ``300:800``) to run more
-than the suite's few, and ``SPEC_REFERENCE_TZ`` for a shop elsewhere.
+than the suite's few, ``SPEC_REFERENCE_EVENT_SEEDS`` likewise for the histories sent as API
+events, and ``SPEC_REFERENCE_TZ`` for a shop elsewhere.
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ from .test_hand_computed_cli import ACTIVITY_COLUMNS, CUSTOMER_COLUMNS
 
 #: How many seeds (``500``), or which (``300:800``).
 SEEDS = range(*map(int, os.environ.get("SPEC_REFERENCE_SEEDS", "12").split(":")))
+#: The same for histories sent as API events.
+EVENT_SEEDS = range(*map(int, os.environ.get("SPEC_REFERENCE_EVENT_SEEDS", "3").split(":")))
 #: The shop's timezone: Bucharest, or another one by hand (``SPEC_REFERENCE_TZ=Australia/Lord_Howe``).
 SHOP_TZ = os.environ.get("SPEC_REFERENCE_TZ", TZ)
 SHOP_ZONE = ZoneInfo(SHOP_TZ)
@@ -193,27 +197,21 @@ def write_csv(tmp_path, customers, activities):
     return people, visits
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_presets_and_rfm_match_the_spec_reference(app, make_shop, tmp_path, seed):
-    # given: a salon's history, as the shop's two CSV files
-    nows, customers, activities = history(seed)
-    make_shop("Salon", timezone=SHOP_TZ)
-    people, visits = write_csv(tmp_path, customers, activities)
+def cli(app):
     runner = app.test_cli_runner()
 
     def run(*args: str) -> list[str]:
         result = runner.invoke(args=["customer-groups", *args])
         assert result.exit_code == 0, (args, result.stdout, result.stderr)
         return result.stdout.splitlines()
+    return run
 
-    # when: imported and refreshed with the CLI
-    run("import-customers", str(people))
-    if activities:
-        run("import-activities", str(visits))
-    for now, now_text in nows:  # the second refresh starts from the first one's members and scores
+
+def assert_as_the_spec_says(run, nows, customers, activities) -> None:
+    """Refresh at each ``now`` in turn (the second starts from the first one's members and
+    scores); each preset's members and each customer's stored RFM are the reference's."""
+    for now, now_text in nows:
         run("refresh", "--now", now_text)
-
-        # then: each preset and each customer's scores are SPEC's
         expected = spec.evaluate(customers, [activity for activity, _ in activities], SHOP_TZ, now)
         stored = {row.external_id: spec.Rfm(row.rfm_r, row.rfm_f, row.rfm_m, row.rfm_tier) for row in session().execute(
             select(Customer.external_id, Customer.rfm_r, Customer.rfm_f, Customer.rfm_m, Customer.rfm_tier))}
@@ -221,3 +219,41 @@ def test_presets_and_rfm_match_the_spec_reference(app, make_shop, tmp_path, seed
         wrong_members = {key: (listed ^ expected.members[key]) for key in spec.PRESET_KEYS
                          if (listed := set(run("members", key))) != expected.members[key]}
         assert (wrong_scores, wrong_members) == ({}, {}), now_text
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_presets_and_rfm_match_the_spec_reference(app, make_shop, tmp_path, seed):
+    # given: a salon's history, as the shop's two CSV files
+    nows, customers, activities = history(seed)
+    make_shop("Salon", timezone=SHOP_TZ)
+    people, visits = write_csv(tmp_path, customers, activities)
+    run = cli(app)
+
+    # when: imported with the CLI
+    run("import-customers", str(people))
+    if activities:
+        run("import-activities", str(visits))
+
+    # then: refreshed with --now, the presets and scores are SPEC's
+    assert_as_the_spec_says(run, nows, customers, activities)
+
+
+@pytest.mark.parametrize("seed", EVENT_SEEDS)
+def test_the_same_histories_sent_as_events(app, make_shop, seed):
+    # given: the same kind of history, sent by the host one event at a time (each refreshing
+    # that customer as of the clock)
+    nows, customers, activities = history(seed)
+    salon = make_shop("Salon", timezone=SHOP_TZ)
+    for customer in customers:
+        born = {"birthday": customer.birthday.isoformat()} if customer.birthday else {}
+        assert salon.post("/events/customers", json={"external_id": customer.external_id, **born}).status_code == 201
+    for number, (activity, _) in enumerate(activities, 1):
+        amount = {} if activity.amount is None else {"amount": str(activity.amount)}
+        response = salon.post("/events/activities", json={
+            "external_id": f"a{number}", "customer_external_id": activity.customer_external_id,
+            "kind": "appointment", "status": activity.status, "occurred_at": activity.occurred_at.isoformat(),
+            "currency": "EUR", "channel": "offline", **amount})
+        assert response.status_code == 201, response.get_json()
+
+    # then: a full refresh at --now gives SPEC's presets and scores
+    assert_as_the_spec_says(cli(app), nows, customers, activities)
