@@ -18,7 +18,7 @@ from wtforms import BooleanField, Form, SelectChoice, SelectField, StringField, 
 
 from plugin.db import session
 from plugin.errors import Conflict, ValidationFailed
-from plugin.exports import MEDIA_TYPES, export_customers, export_file, export_status, start_export
+from plugin.exports import MEDIA_TYPES, Listed, export_customers, export_file, export_status, start_export
 from plugin.models import Group, Shop
 from plugin.models.customer import GENDERS
 from plugin.models._columns import utcnow
@@ -189,8 +189,8 @@ def customers_export():
         raise Conflict("The export form expired; reload the Customers page and export again.")
     listing = customer_listing(shop, _filters(shop, request.form))
     source = export_source(listing)
-    if listing.problem or source is None:
-        raise Conflict("These filters cannot be exported: remove the search text, or export a group or filters alone.")
+    if source is None:
+        raise Conflict("These filters have a problem: correct them on the Customers page, then export.")
     if listing.count(shop, at_most=INLINE_EXPORT_LIMIT) > INLINE_EXPORT_LIMIT:
         export_id = start_export(shop, source, form.format)
         return redirect(url_for(".customers_export_status", export_id=export_id))
@@ -222,13 +222,15 @@ def customers_export_download(export_id: str):
                      download_name=status.filename)
 
 
-def export_source(listing: Listing) -> str | dict | None:
-    """What ``plugin.exports`` exports for this list: a group, a condition, or everyone; None when
-    the list cannot be put that way (search text, or a group and filters together)."""
-    if listing.problem or listing.q:
+def export_source(listing: Listing) -> str | dict | Listed | None:
+    """What ``plugin.exports`` exports for this list: a group, a condition, everyone, or search
+    text and a group with filters as the page lists them; None while the filters have a problem."""
+    if listing.problem:
         return None
+    if listing.q or (listing.group is not None and listing.condition is not None):
+        return Listed(listing.q, listing.group.key if listing.group is not None else None, listing.condition)
     if listing.group is not None:
-        return listing.group.key if listing.condition is None else None
+        return listing.group.key
     return listing.condition if listing.condition is not None else EVERYONE
 
 

@@ -1,4 +1,4 @@
-"""Exports: a group's (or a condition's) customers as CSV that imports again, or as Excel; in the background."""
+"""Exports: a group's (or a condition's, or a listed search's) customers as CSV that imports again, or as Excel; in the background."""
 from __future__ import annotations
 
 import csv
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from plugin.db import session
 from plugin.errors import Conflict, NotFound, ValidationFailed
 from plugin.exports import (
-    COLUMNS, export_customers, export_file, export_status, member_external_ids, rows as export_rows, start_export,
+    COLUMNS, Listed, export_customers, export_file, export_status, member_external_ids, rows as export_rows, start_export,
 )
 from plugin.exports import background
 from plugin.imports import import_customers
@@ -119,7 +119,26 @@ def test_a_condition_exports_the_customers_it_matches(shop_with_people, small_pa
     assert [row[0] for row in read_csv(out.getvalue())[1:]] == ["c-1", "c-3"]
 
 
+@pytest.mark.parametrize("listed, expected", [
+    (Listed(q="ana"), ["c-1"]),
+    (Listed(q="o'neil"), ["c-3"]),
+    (Listed(group="vip-club"), ["c-1", "c-3"]),
+    (Listed(q="bob", group="vip-club"), []),
+    (Listed(group="vip-club", condition={"metric": "gender", "op": "=", "value": "male"}), ["c-3"]),
+])
+def test_a_listed_search_exports_what_the_customers_page_lists(shop_with_people, make_group, small_pages, tmp_path,
+                                                              listed, expected):
+    club = make_group(shop_with_people, "VIP club")
+    by_id = {c.external_id: c.id for c in session().scalars(select(Customer).where(Customer.shop_id == shop_with_people.id))}
+    members.add_members(shop_with_people, club, [by_id["c-1"], by_id["c-3"]], source="manual")
+    session().commit()
+    assert export_customers(shop_with_people, listed, "csv", tmp_path / "out.csv") == len(expected)
+    assert [row[0] for row in read_csv((tmp_path / "out.csv").read_text())[1:]] == expected
+
+
 @pytest.mark.parametrize("source, fmt, error", [
+    (Listed(group="nope"), "csv", NotFound),
+    (Listed(q="a", condition={"metric": "height", "op": "=", "value": 1}), "csv", ValidationFailed),
     ("nope", "csv", NotFound),
     ("guests", "csv", Conflict),
     ("standard", "pdf", ValidationFailed),

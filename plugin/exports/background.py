@@ -24,6 +24,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..jobs import enqueue
 from ..models import Shop
 from ..models._columns import utcnow
+from ..segments.clock import ShopClock
 from .files import export_customers
 from .rows import Source, resolve
 from .writers import FORMATS
@@ -40,7 +41,7 @@ class ExportStatus:
     state: str
     #: The group key, or ``None`` for a condition.
     group: str | None
-    #: A file name to offer the browser, e.g. ``vip-2026-11-23.xlsx``.
+    #: A file name to offer the browser, e.g. ``vip-2026-11-23.xlsx`` (the shop's day).
     filename: str
     created_at: str
     rows: int | None = None
@@ -53,7 +54,7 @@ class ExportStatus:
 
 
 def start_export(shop: Shop, source: Source, fmt: str) -> str:
-    """Queue an export of a group (its key) or of a SPEC §3 condition; returns its id.
+    """Queue an export of a group (its key), a SPEC §3 condition or a ``Listed``; returns its id.
 
     A bad format, an unknown group or a bad condition is refused here, before anything is queued.
     Without Redis the export runs at once and is finished when this returns.
@@ -67,7 +68,8 @@ def start_export(shop: Shop, source: Source, fmt: str) -> str:
     _forget_exports_before(shop.id, now - timedelta(days=current_app.config["CUSTOMER_GROUPS_EXPORT_KEEP_DAYS"]))
     _save(ExportStatus(
         id=export_id, shop_id=shop.id, format=fmt, state="queued", group=group,
-        filename=f"{group or 'customers'}-{now.date().isoformat()}.{fmt}", created_at=now.isoformat(),
+        filename=f"{group or 'customers'}-{ShopClock.at(now, shop.timezone).today.isoformat()}.{fmt}",
+        created_at=now.isoformat(),
     ))
     enqueue(build_export, shop.id, export_id, source, fmt)
     return export_id

@@ -1,12 +1,14 @@
-"""The customers of a group or of a condition, page by page, as rows of the customers CSV format."""
+"""The customers of a group, a condition or the Customers page's list, page by page, as rows of
+the customers CSV format."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Union
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..db import session
 from ..errors import Conflict
@@ -15,6 +17,7 @@ from ..models._columns import utcnow
 from ..schemas import CustomerInSchema
 from ..segments.clock import ShopClock
 from ..segments.compiler import matching_customers
+from ..services.customer_search import filtered_customers
 from ..services.groups import get_group, valid_condition
 
 #: The columns of the customers CSV (SPEC §5), in the schema's order: an export imports again.
@@ -22,16 +25,38 @@ COLUMNS = tuple(field.data_key or name for name, field in CustomerInSchema().loa
 #: Customers read per round trip.
 PAGE = 1000
 
-#: What to export: a group's key, or a SPEC §3 condition (the customers page's filters).
-Source = Union[str, dict]
 
 
-def resolve(shop: Shop, source: Source) -> Group | dict:
-    """The group, or the checked condition; refuses what cannot be exported before any work starts."""
+@dataclass(frozen=True)
+class Listed:
+    """The Customers page's list as it stands: search text, a group and a condition together,
+    which neither a group key nor a condition can say alone."""
+
+    q: str = ""
+    group: str | None = None
+    condition: dict | None = None
+
+
+#: What to export: a group's key, a SPEC §3 condition (the customers page's filters), or a list.
+Source = Union[str, dict, Listed]
+
+
+def resolve(shop: Shop, source: Source) -> Group | dict | Listed:
+    """The group, the checked condition or list; refuses what cannot be exported before any work starts."""
     if isinstance(source, dict):
         valid_condition(source)
         return source
-    group = get_group(shop, source)
+    if isinstance(source, Listed):
+        if source.group is not None:
+            _stored_group(shop, source.group)
+        if source.condition is not None:
+            valid_condition(source.condition)
+        return source
+    return _stored_group(shop, source)
+
+
+def _stored_group(shop: Shop, key: str) -> Group:
+    group = get_group(shop, key)
     if group.builtin:
         raise Conflict(f"{group.name} is built in and has no stored members.")
     return group
@@ -50,6 +75,8 @@ def customer_rows(shop: Shop, source: Source) -> Iterator[list[str]]:
     target = resolve(shop, source)
     if isinstance(target, Group):
         pages = _member_id_pages(target)
+    elif isinstance(target, Listed):
+        pages = _listed_id_pages(shop, target, utcnow())
     else:
         pages = _matching_id_pages(shop, target, utcnow())
     zone = ZoneInfo(shop.timezone)
@@ -75,9 +102,20 @@ def _member_id_pages(group: Group) -> Iterator[list[int]]:
 def _matching_id_pages(shop: Shop, condition: dict, now: datetime) -> Iterator[list[int]]:
     """One evaluation of the condition, its ids streamed (a server-side cursor on PostgreSQL)."""
     matching = matching_customers(valid_condition(condition), shop.id, ShopClock.at(now, shop.timezone)).subquery()
-    result = session().execute(
-        select(matching.c.customer_id).order_by(matching.c.customer_id).execution_options(yield_per=PAGE)
-    )
+    return _streamed_ids(select(matching.c.customer_id).order_by(matching.c.customer_id))
+
+
+def _listed_id_pages(shop: Shop, listed: Listed, now: datetime) -> Iterator[list[int]]:
+    """The ids the Customers page lists for the same search, group and condition, in id order."""
+    group_id = get_group(shop, listed.group).id if listed.group is not None else None
+    condition = valid_condition(listed.condition) if listed.condition is not None else None
+    listing = filtered_customers(shop, q=listed.q, group_id=group_id, condition=condition, now=now)
+    return _streamed_ids(listing.with_only_columns(Customer.id).order_by(Customer.id))
+
+
+def _streamed_ids(ids: Select) -> Iterator[list[int]]:
+    """One statement, its ids read a page at a time (a server-side cursor on PostgreSQL)."""
+    result = session().execute(ids.execution_options(yield_per=PAGE))
     for partition in result.partitions():
         yield [row[0] for row in partition]
 
