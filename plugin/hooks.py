@@ -8,18 +8,17 @@ from marshmallow import Schema, ValidationError
 
 from .storable import UNSTORABLE, first_unstorable
 from .db import session
-from .errors import ValidationFailed
+from .errors import NotFound, ValidationFailed
 from .licensing import require_plan
 from .models import Activity, Shop
 from .schemas import ActivityInSchema, CustomerInSchema
 from .segments.clock import ShopClock, event_time
-from .segments.refresh import reading_conditions, refresh_customer_groups
+from .segments.refresh import refresh_customer_groups, shop_reading_conditions
 from .services.activities import record_activity
 from .services.customers import (
     StoredCustomer, group_keys_by_customer, register_customers, register_new_customer, stored_customers,
 )
 from .services.members import group_keys_of
-from .services.shops import get_shop
 from .signals import customer_registered as customer_registered_signal
 from .sql import dialect_name
 
@@ -62,9 +61,7 @@ def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Regist
     more decides those groups, and the answer is built from what was written. Anything else
     (an update, SQLite) is a batch of one.
     """
-    shop = get_shop(shop_id)
-    require_plan(shop)
-    reading_conditions(shop)
+    shop = _event_shop(shop_id)
     new = register_new_customer(shop, valid, actor=actor) if dialect_name() == "postgresql" else None
     if new is None:
         [registration] = _store_customers(shop, [valid], actor=actor)
@@ -81,9 +78,7 @@ def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Regist
 def store_customers(shop_id: int, events: list[dict[str, Any]], *, actor: str) -> list[Registration]:
     """A batch of validated customer events in one transaction (all stored, or none), their
     dynamic groups refreshed together; then commit and tell subscribers of each new customer."""
-    shop = get_shop(shop_id)
-    require_plan(shop)
-    reading_conditions(shop)
+    shop = _event_shop(shop_id)
     return _store_customers(shop, events, actor=actor)
 
 
@@ -105,13 +100,21 @@ def _store_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str) ->
 
 
 def store_activity(shop_id: int, valid: dict[str, Any]) -> Recorded:
-    shop = get_shop(shop_id)
-    require_plan(shop)
-    reading_conditions(shop)
+    shop = _event_shop(shop_id)
     activity, created = record_activity(shop, valid)
     recorded = Recorded(activity, group_keys_of(shop, activity.customer_id), created)
     session().commit()
     return recorded
+
+
+def _event_shop(shop_id: int) -> Shop:
+    """The shop an event is about, on a plan with the plugin, its conditions held still
+    (``shop_reading_conditions``) until the event commits."""
+    shop = shop_reading_conditions(shop_id)
+    if shop is None:
+        raise NotFound(f"No shop with id {shop_id}.")
+    require_plan(shop)
+    return shop
 
 
 def _valid(schema: Schema, fields: Any) -> Any:

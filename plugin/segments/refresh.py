@@ -28,10 +28,15 @@ ACTOR = "refresh"
 CONDITIONS_LOCK = 0x6367
 
 
-def reading_conditions(shop: Shop) -> None:
-    """Before an event reads the shop's conditions to refresh its customers: a shared lock until
-    it commits. Events do not wait for each other; a change of condition waits for them."""
-    _lock_conditions(shop, func.pg_advisory_xact_lock_shared)
+def shop_reading_conditions(shop_id: int) -> Shop | None:
+    """An event's shop, read with a shared lock until it commits, taken before the event reads the
+    shop's conditions to refresh its customers (in the same statement as the shop: one round
+    trip). Events do not wait for each other; a change of condition waits for them."""
+    query = select(Shop).where(Shop.id == shop_id)
+    if dialect_name() == "postgresql":  # SQLite runs one writer at a time
+        query = query.add_columns(func.pg_advisory_xact_lock_shared(CONDITIONS_LOCK, Shop.id))
+    row = session().execute(query).first()
+    return None if row is None else row[0]
 
 
 def changing_conditions(shop: Shop) -> None:
@@ -39,12 +44,8 @@ def changing_conditions(shop: Shop) -> None:
     transaction ends. It waits for the events in flight, so the group's refresh sees their
     customers' new data; events arriving meanwhile wait, then read the new condition. Without it
     an event deciding by the old condition wrote a member the new one does not match, or missed one."""
-    _lock_conditions(shop, func.pg_advisory_xact_lock)
-
-
-def _lock_conditions(shop: Shop, lock) -> None:
-    if dialect_name() == "postgresql":  # SQLite runs one writer at a time
-        session().execute(select(lock(CONDITIONS_LOCK, shop.id)))
+    if dialect_name() == "postgresql":
+        session().execute(select(func.pg_advisory_xact_lock(CONDITIONS_LOCK, shop.id)))
 
 
 @dataclass(frozen=True)
