@@ -1,15 +1,18 @@
 """Who may open the admin pages: the host's signed-in admin, for a shop on a plan that has the plugin."""
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
-from plugin.storable import storable
 from plugin.errors import BadRequest
 from plugin.licensing import has_access
-from plugin.models import Shop
+from plugin.models import Customer, Shop
+from plugin.money import exact_text
 from plugin.services import shops
+from plugin.storable import storable
 
 from . import admin_blueprint
 
@@ -48,6 +51,21 @@ def _refuse_nul_characters() -> None:
 
 def current_shop() -> Shop:
     return g.customer_groups_admin_shop
+
+
+@admin_blueprint.context_processor
+def _shop_readings() -> dict:
+    return {"shop_time": shop_time, "spent": spent}
+
+
+def shop_time(moment: datetime) -> datetime:
+    """A stored (UTC) time on the shop's clock: the day the admin's periods and windows put it in."""
+    return moment.astimezone(ZoneInfo(current_shop().timezone))
+
+
+def spent(customer: Customer) -> str:
+    """As kept, not rounded: "12.345" is not shown as 12.35, which "spent at least 12.35" leaves out."""
+    return exact_text(customer.spent_milli, current_shop().currency)
 
 
 def current_admin() -> str:

@@ -8,7 +8,6 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
@@ -22,7 +21,6 @@ from plugin.exports import MEDIA_TYPES, Listed, export_customers, export_file, e
 from plugin.models import Group, Shop
 from plugin.models.customer import GENDERS
 from plugin.models._columns import utcnow
-from plugin.money import exact_text
 from plugin.segments.clock import ShopClock
 from plugin.schemas import DATABASE_INTEGER
 from plugin.segments.conditions import Condition
@@ -151,9 +149,7 @@ def customers_list():
     context: dict[str, Any] = {
         "filters": filters, "listing": listing, "page": page, "per_page": per_page,
         "rows": [], "total": 0, "pages": 0, "page_url": _page_url, "sort_url": _sort_url,
-        "sorts": SORTS, "currency": shop.currency, "page_numbers": page_numbers, "local_day": _local_day(shop),
-        # As kept, not rounded: "12.345" is not shown as 12.35, which "spent at least 12.35" leaves out.
-        "spent": lambda customer: exact_text(customer.spent_milli, shop.currency),
+        "sorts": SORTS, "currency": shop.currency, "page_numbers": page_numbers,
         "segment_url": save_as_segment_url(listing), "export_form": ExportForm(),
         "export_args": [(name, value) for name, value in request.args.items(multi=True) if name not in VIEW_ARGS],
         "export_source": export_source(listing),
@@ -341,12 +337,6 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
             numbered.append(None)
         numbered.append(number)
     return numbered
-
-
-def _local_day(shop: Shop):
-    """A stored time's day in the shop's timezone, the day the period filters put it in."""
-    zone = ZoneInfo(shop.timezone)
-    return lambda moment: moment.astimezone(zone).date().isoformat()
 
 
 def today_in(shop: Shop):

@@ -8,10 +8,10 @@ from marshmallow import Schema, ValidationError
 from wtforms import BooleanField, ColorField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from plugin.storable import NotJson, TooDeep, loads
 from plugin.errors import CustomerGroupsError
 from plugin.models import Group
 from plugin.schemas import COLOUR
+from plugin.storable import NotJson, TooDeep, loads
 
 #: What the colour picker shows while the hex field holds something that is not a colour.
 FALLBACK_PICKER_COLOUR = "#64748b"

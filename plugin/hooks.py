@@ -6,7 +6,6 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from .storable import UNSTORABLE, first_unstorable
 from .db import session
 from .errors import NotFound, ValidationFailed
 from .licensing import require_plan
@@ -21,6 +20,7 @@ from .services.customers import (
 from .services.members import group_keys_of
 from .signals import customer_registered as customer_registered_signal
 from .sql import dialect_name
+from .storable import UNSTORABLE, first_unstorable
 
 
 @dataclass(frozen=True)

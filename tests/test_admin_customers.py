@@ -192,12 +192,16 @@ def test_the_last_visit_shows_the_shops_day_the_period_filters_use(client, make_
     make_customer(shop, "kai", first_name="Kai")
     activities.record_activity(shop, {
         "external_id": "k-1", "customer_external_id": "kai", "kind": "order", "status": "completed",
-        "occurred_at": datetime.fromisoformat("2026-03-10T01:00:00+14:00"), "amount": "5.00",
+        "occurred_at": datetime.fromisoformat("2026-03-10T01:00:00+14:00"), "amount": "5.005",
         "location": "", "channel": "offline"})
     session().commit()
     page = client.get(PAGE, query_string={"visited_from": "2026-03-10", "visited_to": "2026-03-10"}).text
     assert listed(page) == ["kai"]
     assert re.search(r'<time datetime="[^"]*">2026-03-10</time>', page)
+    # and the segment builder's preview says the same day (and the amount as kept)
+    from .test_admin_segments import builder, row
+    preview = client.post(f"{ADMIN}/segments/new", data=builder(row(0, "past_count", ">=", "1"))).text
+    assert "last 2026-03-10" in preview and "5.005" in preview
 
 
 def test_the_spent_column_shows_what_the_spent_filters_compare(client, population):

@@ -8,10 +8,10 @@ from ..db import session
 from ..models import Shop
 from ..rule_schemas import CheckoutCartSchema, PricedCartSchema
 from ..services import checkout
+from ..storable import UnreadableJson
 from . import api_blueprint
 from .auth import SHOP_READERS, current_shop
 from .rest import arguments, request_json, response
-from ..storable import UnreadableJson
 
 
 @api_blueprint.post("/checkout/evaluate")

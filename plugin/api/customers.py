@@ -4,10 +4,10 @@ from __future__ import annotations
 from ..errors import ValidationFailed
 from ..schemas import CustomerPageSchema, CustomerSearchArgs
 from ..services import customer_search, groups
+from ..storable import UnreadableJson, loads
 from . import api_blueprint
 from .auth import current_shop
 from .rest import arguments, response
-from ..storable import UnreadableJson, loads
 
 
 @api_blueprint.get("/customers")
