@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -114,8 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"customer-groups: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    json.dump(priced, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    try:
+        json.dump(priced, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (``| head``): what it took is its choice, not an error here.
+        # Python's own flush at exit would fail again and print a traceback: point stdout nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

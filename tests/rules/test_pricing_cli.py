@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,19 @@ def test_evaluate_prints_the_priced_cart(write, capsys: pytest.CaptureFixture[st
     assert priced["total"] == "160.00"
     assert priced["lines"][0]["adjustments"][0]["amount"] == "-40.00"
     assert "trace" not in priced
+
+
+def test_a_reader_that_stops_early_is_no_error(write) -> None:
+    # given: `customer-groups evaluate ... | head -1` printed a BrokenPipeError traceback
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte
+    argv = ["evaluate", "--rules", write("rules.json", SPEC_RULES), "--cart", write("cart.json", SPEC_CART)]
+    # when
+    done = subprocess.run([sys.executable, "-m", "rules.cli", *argv], stdout=write_end, stderr=subprocess.PIPE,
+                          text=True, timeout=60)
+    os.close(write_end)
+    # then
+    assert (done.returncode, done.stderr) == (0, "")
 
 
 def test_trace_on_request(write, capsys: pytest.CaptureFixture[str]) -> None:
