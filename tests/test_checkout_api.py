@@ -147,3 +147,11 @@ def test_simulate_names_the_bad_rule_field(vip_shop):
     response = vip_shop.post("/rules/simulate", json={"cart": CART, "rules": [bad]})
     assert response.status_code == 422
     assert "rules[0].value.amount" in response.json["error"]["fields"]
+
+
+def test_simulate_refuses_a_field_it_does_not_take(vip_shop):
+    # a mistyped "rule" priced the cart with the shop's own rules, as if the trial rule were there
+    trial = {**VIP_SHOES, "value": {"type": "percent", "amount": "50"}}
+    response = vip_shop.post("/rules/simulate", json={"cart": {**CART, "groups": ["vip"]}, "rule": [trial]})
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == ["rule"]

@@ -75,6 +75,9 @@ def import_rules(body):
 @response(PricedCartSchema(), description="the priced cart with a trace; nothing is saved")
 @arguments(SimulateSchema(), raw=True)
 def simulate(body):
+    unknown = sorted(set(body) - {"cart", "rules"})
+    if unknown:  # a mistyped "rule" would otherwise price with the shop's own rules, unsaid
+        raise ValidationFailed.on(unknown[0], "unknown field: the body takes cart and rules")
     try:
         priced = checkout.simulate(current_shop(), _object(body, "cart"), body.get("rules"))
     except ValidationFailed as error:
