@@ -254,6 +254,27 @@ def test_removing_a_customer_from_a_group_that_became_the_default_meanwhile_is_r
     assert _history(ana) == [("standard", "entered", "default"), ("vip", "entered", "api"), ("standard", "left", "api")]
 
 
+def _remove_ana_through_the_admin(client, shop) -> int:
+    _sign_in(client, shop)
+    return client.post("/admin/crm/groups/vip/members/remove", data={"customer_id": "ana"}).status_code
+
+
+@pytest.mark.parametrize("remove", [lambda client, shop: _remove_ana_from("vip")(client, shop)[0],
+                                    _remove_ana_through_the_admin], ids=["api", "admin"])
+def test_removing_a_customer_from_a_group_deleted_meanwhile_is_a_404(app, shop, make_group, make_customer, remove):
+    # given: Ana in Standard and VIP, and an admin deleting VIP, not yet committed
+    vip = make_group(shop.shop, "VIP")
+    ana = make_customer(shop.shop, "ana")
+    shop.post("/groups/vip/members", json={"customer_ids": ["ana"]})
+    groups.delete_group(shop.shop, vip, actor="admin")
+    # when: another request removes her from VIP (it read VIP before the deletion committed)
+    join = _meanwhile(app, lambda client: remove(client, shop))
+    _commit_once_blocked()
+    # then: the group is gone, as a fresh request would find (a 500 after 0d6121a's refresh)
+    assert join() == [404]
+    assert group_keys(shop.shop, ana) == ["standard"]
+
+
 def test_two_imports_into_one_shop_at_once_each_count_what_they_did(app, shop, monkeypatch):
     # given: an import of c1 and c2 paused just before it commits
     paused, release = threading.Event(), threading.Event()

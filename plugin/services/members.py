@@ -80,6 +80,8 @@ def remove_members(
     """
     if group.kind == "static":
         hold_shop(shop)
+        if session().scalar(select(Group.id).where(Group.id == group.id)) is None:
+            raise NotFound(f"No group {group.key!r} in this shop.")  # deleted by the request we waited for
         session().refresh(group, ["is_default"])  # a switch that committed while we waited counts
     if group.is_default and _without_other_static_group(group, customer_ids):
         raise Conflict(
