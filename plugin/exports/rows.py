@@ -26,7 +26,6 @@ COLUMNS = tuple(field.data_key or name for name, field in CustomerInSchema().loa
 PAGE = 1000
 
 
-
 @dataclass(frozen=True)
 class Listed:
     """The Customers page's list as it stands: search text, a group and a condition together,
