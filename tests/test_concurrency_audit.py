@@ -16,6 +16,7 @@ from plugin.imports import bulk, import_customers
 from plugin.models import Customer, Group, Membership, MembershipEvent, Shop
 from plugin.schemas import ActivityInSchema
 from plugin.services import activities, groups, rules
+from plugin.services.shops import hold_shop
 
 from .conftest import api_path, group_keys
 from .test_checkout_api import CART, vip_shop  # noqa: F401  (a fixture)
@@ -87,6 +88,22 @@ def test_a_switch_to_a_group_deleted_meanwhile_leaves_the_default_in_place(app, 
     join = _meanwhile(app, lambda client: switch(client, shop))
     _commit_once_blocked()
     # then: the switch finds no group to switch to, and Standard stays the default
+    assert join() == [404]
+    assert _defaults(shop.shop) == ["standard"]
+
+
+def test_a_rename_and_switch_racing_the_groups_deletion_is_a_404_not_a_deadlock(app, shop, make_group):
+    # given: an admin deleting VIP, holding the shop's row (a deletion's first lock)
+    vip = make_group(shop.shop, "VIP")
+    hold_shop(shop.shop)
+    # when: another request renames VIP and makes it the default, then the deletion goes on
+    join = _meanwhile(app, lambda client: client.patch(
+        api_path("/groups/vip"), json={"name": "VIP 2", "is_default": True}, headers=shop.headers).status_code)
+    _wait_for_a_blocked_lock(session().connection())
+    groups.delete_group(shop.shop, vip, actor="admin")
+    session().commit()
+    # then: the switch took the shop's row before the group's (as the deletion does) and found
+    # VIP gone; renaming first locked VIP's row, then waited for the shop's: a deadlock
     assert join() == [404]
     assert _defaults(shop.shop) == ["standard"]
 

@@ -72,12 +72,14 @@ def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
     if "condition" in changes:
         _check_kind(group.kind, changes["condition"])
         changing_conditions(shop)
-    for field, value in changes.items():
-        setattr(group, field, value)
     if make_default is False and group.is_default:
         raise ValidationFailed.on("is_default", "a shop always has a default group: make another group the default instead")
     if make_default and not group.is_default:
+        # Before the changes: their flush locks the group's row, and a deletion holding the
+        # shop's row waits for that one while the switch waits for the shop's (a deadlock).
         make_default_group(shop, group)
+    for field, value in changes.items():
+        setattr(group, field, value)
     session().flush()
     if "condition" in changes and group.kind == "dynamic":
         refresh_group(shop, group, ShopClock.at(utcnow(), shop.timezone))
