@@ -92,6 +92,28 @@ def test_a_switch_to_a_group_deleted_meanwhile_leaves_the_default_in_place(app, 
     assert _defaults(shop.shop) == ["standard"]
 
 
+def _rename_through_the_api(client, shop) -> int:
+    return client.patch(api_path("/groups/vip"), json={"name": "VIP 2"}, headers=shop.headers).status_code
+
+
+def _rename_through_the_admin(client, shop) -> int:
+    _sign_in(client, shop)
+    form = {"name": "VIP 2", "colour": "#64748B", "description": ""}
+    return client.post("/admin/crm/groups/vip/edit", data=form).status_code
+
+
+@pytest.mark.parametrize("rename", [_rename_through_the_api, _rename_through_the_admin], ids=["api", "admin"])
+def test_renaming_a_group_deleted_meanwhile_is_a_404(app, shop, make_group, rename):
+    # given: an admin deleting VIP, not yet committed
+    vip = make_group(shop.shop, "VIP")
+    groups.delete_group(shop.shop, vip, actor="admin")
+    # when: another request renames VIP (it read VIP before the deletion committed)
+    join = _meanwhile(app, lambda client: rename(client, shop))
+    _commit_once_blocked()
+    # then: the group is gone, as a fresh request would find (the UPDATE matched no row: a 500)
+    assert join() == [404]
+
+
 def test_a_rename_and_switch_racing_the_groups_deletion_is_a_404_not_a_deadlock(app, shop, make_group):
     # given: an admin deleting VIP, holding the shop's row (a deletion's first lock)
     vip = make_group(shop.shop, "VIP")

@@ -15,7 +15,7 @@ from ..segments.clock import ShopClock
 from ..segments.conditions import Condition, ConditionError, check_years, parse_condition
 from ..segments.refresh import changing_conditions, refresh_group
 from .keys import RESERVED_GROUP_KEYS, slugify, taken_group_keys, unused_key
-from .members import rehome_members_of
+from .members import hold_group, rehome_members_of
 from .rules import detach_group
 from .shops import hold_shop
 
@@ -78,6 +78,8 @@ def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
         # Before the changes: their flush locks the group's row, and a deletion holding the
         # shop's row waits for that one while the switch waits for the shop's (a deadlock).
         make_default_group(shop, group)
+    if not hold_group(group):  # deleted by the request we waited for: the UPDATE would match no row
+        raise NotFound(f"No group {group.key!r} in this shop.")
     for field, value in changes.items():
         setattr(group, field, value)
     session().flush()
