@@ -7,17 +7,18 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from .db import session
-from .errors import NotFound, ValidationFailed
+from .errors import ValidationFailed
 from .licensing import require_plan
 from .models import Activity, Shop
 from .schemas import ActivityInSchema, CustomerInSchema
 from .segments.clock import ShopClock, event_time
-from .segments.refresh import refresh_customer_groups, shop_reading_conditions
+from .segments.refresh import refresh_customer_groups
 from .services.activities import record_activity
 from .services.customers import (
     StoredCustomer, group_keys_by_customer, register_customers, register_new_customer, stored_customers,
 )
 from .services.members import group_keys_of
+from .services.shops import get_shop
 from .signals import customer_registered as customer_registered_signal
 from .sql import dialect_name
 from .storable import UNSTORABLE, first_unstorable
@@ -108,11 +109,8 @@ def store_activity(shop_id: int, valid: dict[str, Any]) -> Recorded:
 
 
 def _event_shop(shop_id: int) -> Shop:
-    """The shop an event is about, on a plan with the plugin, its conditions held still
-    (``shop_reading_conditions``) until the event commits."""
-    shop = shop_reading_conditions(shop_id)
-    if shop is None:
-        raise NotFound(f"No shop with id {shop_id}.")
+    """The shop an event is about, on a plan that has the plugin."""
+    shop = get_shop(shop_id)
     require_plan(shop)
     return shop
 

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from plugin import hooks
 from plugin.db import session
 from plugin.imports import bulk, import_customers
 from plugin.models import Customer, Group, Membership, MembershipEvent, Shop
@@ -336,50 +335,6 @@ def test_two_imports_into_one_shop_at_once_each_count_what_they_did(app, shop, m
     standard = groups.get_group(shop.shop, "standard")
     assert cities == {"c1": "Iasi", "c2": "Cluj", "c3": "Cluj"}
     assert (standard.member_count, _memberships_of(standard.id), groups.customer_count(shop.shop)) == (3, 3, 3)
-
-
-BUYERS = {"metric": "past_count", "op": ">=", "value": 1}
-LOYAL = {"metric": "past_count", "op": ">=", "value": 5}
-
-
-def test_an_order_arriving_while_a_condition_changes_is_decided_by_the_new_condition(app, shop, make_group, make_customer):
-    # given: a dynamic group of buyers, changed to loyal customers (5 orders) but not yet committed
-    group = make_group(shop.shop, "Buyers", kind="dynamic", condition=BUYERS)
-    ana = make_customer(shop.shop, "u-1")
-    groups.update_group(shop.shop, group, {"condition": LOYAL})
-    # when: Ana's first order arrives meanwhile
-    join = _meanwhile(app, lambda client: client.post(
-        api_path("/events/activities"), json=_order(1), headers=shop.headers).status_code)
-    _commit_once_blocked()
-    # then: one order does not make her loyal
-    assert join() == [201]
-    assert group_keys(shop.shop, ana) == ["standard"]
-
-
-def test_a_condition_changed_while_an_order_is_recorded_counts_the_order(app, shop, make_group, make_customer, monkeypatch):
-    # given: a dynamic group of loyal customers, and Ana's first order recorded but not yet committed
-    make_group(shop.shop, "Buyers", kind="dynamic", condition=LOYAL)
-    ana = make_customer(shop.shop, "u-1")
-    recorded, release = threading.Event(), threading.Event()
-    answer = hooks.group_keys_of
-
-    def pause_before_the_commit(*args):
-        recorded.set()
-        release.wait(timeout=30)
-        return answer(*args)
-
-    monkeypatch.setattr(hooks, "group_keys_of", pause_before_the_commit)
-    order = _meanwhile(app, lambda client: client.post(
-        api_path("/events/activities"), json=_order(1), headers=shop.headers).status_code)
-    assert recorded.wait(timeout=30)
-    # when: an admin makes the group one of buyers meanwhile
-    change = _meanwhile(app, lambda client: client.patch(
-        api_path("/groups/buyers"), json={"condition": BUYERS}, headers=shop.headers).status_code)
-    _wait_for_a_blocked_lock(session().connection())
-    release.set()
-    # then: the group's refresh counted her order
-    assert (order(), change()) == ([201], [200])
-    assert group_keys(shop.shop, ana) == ["buyers", "standard"]
 
 
 def test_a_rule_for_a_group_deleted_meanwhile_is_refused(app, shop, make_group):

@@ -14,38 +14,12 @@ from sqlalchemy import (
 from ..db import session
 from ..models import Customer, Group, Membership, Shop
 from ..services.members import add_members, hold_group, remove_members
-from ..sql import dialect_name
 from .clock import DeferredClock, KeptBindParameter, ShopClock, evaluating_at
 from .compiler import customer_filter, matching_customers
 from .conditions import Condition, parse_condition
 from .rfm import refresh_scores, score_customer
 
 ACTOR = "refresh"
-
-
-#: First key of the advisory locks that order an event's refresh and a change of condition (the
-#: second is the shop's id).
-CONDITIONS_LOCK = 0x6367
-
-
-def shop_reading_conditions(shop_id: int) -> Shop | None:
-    """An event's shop, read with a shared lock until it commits, taken before the event reads the
-    shop's conditions to refresh its customers (in the same statement as the shop: one round
-    trip). Events do not wait for each other; a change of condition waits for them."""
-    query = select(Shop).where(Shop.id == shop_id)
-    if dialect_name() == "postgresql":  # SQLite runs one writer at a time
-        query = query.add_columns(func.pg_advisory_xact_lock_shared(CONDITIONS_LOCK, Shop.id))
-    row = session().execute(query).first()
-    return None if row is None else row[0]
-
-
-def changing_conditions(shop: Shop) -> None:
-    """Before a group's condition is set (and its members computed): an exclusive lock until the
-    transaction ends. It waits for the events in flight, so the group's refresh sees their
-    customers' new data; events arriving meanwhile wait, then read the new condition. Without it
-    an event deciding by the old condition wrote a member the new one does not match, or missed one."""
-    if dialect_name() == "postgresql":
-        session().execute(select(func.pg_advisory_xact_lock(CONDITIONS_LOCK, shop.id)))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from ..models.group import STANDARD_KEY
 from ..models._columns import utcnow
 from ..segments.clock import ShopClock
 from ..segments.conditions import Condition, ConditionError, check_years, parse_condition
-from ..segments.refresh import changing_conditions, refresh_group
+from ..segments.refresh import refresh_group
 from .keys import RESERVED_GROUP_KEYS, slugify, taken_group_keys, unused_key
 from .members import hold_group, rehome_members_of
 from .rules import detach_group
@@ -46,8 +46,6 @@ def create_group(shop: Shop, fields: dict[str, Any], *, now: datetime | None = N
     fields = dict(fields)
     make_default = fields.pop("is_default", False)
     _check_kind(fields.get("kind", "static"), fields.get("condition"))
-    if fields.get("kind") == "dynamic":
-        changing_conditions(shop)
     _check_name_free(shop, fields["name"])
     key = fields.pop("key", None) or unused_key(slugify(fields["name"]), taken_group_keys(shop))
     if key in RESERVED_GROUP_KEYS:
@@ -71,7 +69,6 @@ def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
         _check_name_free(shop, changes["name"])
     if "condition" in changes:
         _check_kind(group.kind, changes["condition"])
-        changing_conditions(shop)
     if make_default is False and group.is_default:
         raise ValidationFailed.on("is_default", "a shop always has a default group: make another group the default instead")
     if make_default and not group.is_default:
