@@ -39,7 +39,7 @@ class ExportStatus:
     format: str
     #: ``queued``, ``running``, ``finished`` or ``failed``.
     state: str
-    #: The group key, or ``None`` for a condition.
+    #: The group key, or ``None`` for a condition or a ``Listed``.
     group: str | None
     #: A file name to offer the browser, e.g. ``vip-2026-11-23.xlsx`` (the shop's day).
     filename: str

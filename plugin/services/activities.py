@@ -57,7 +57,8 @@ def record_activity(shop: Shop, fields: dict[str, Any]) -> tuple[Activity, bool]
     replace_items(shop, activity.id, fields)
     refresh_customer(shop, customer, now)
     if previous_customer_id not in (None, customer.id):
-        previous = session().get(type(customer), previous_customer_id, with_for_update={"key_share": True})
+        previous = session().get(type(customer), previous_customer_id, with_for_update={"key_share": True},
+                                 populate_existing=True)
         refresh_customer(shop, previous, now)
     session().expire(activity, ["items"])
     return activity, created
