@@ -152,6 +152,15 @@ def test_deleting_a_group_moves_customers_with_no_other_static_group_to_default(
     assert orphans == 3  # c1, c2 in standard; c3 in trade
 
 
+@pytest.mark.parametrize("name, key", [
+    ("Straße", "strasse"), ("Постоянные клиенты", "postoyannye-klienty"), ("Ștefan & Co", "stefan-co"), ("!!!", "item"),
+])
+def test_a_key_spells_the_name_in_ascii(shop, name, key):
+    # given: letters with no accent to strip were dropped ("strae"), a Cyrillic name made "item"
+    response = shop.post("/groups", json={"name": name})
+    assert response.status_code == 201 and response.json["key"] == key
+
+
 def test_names_that_would_make_a_reserved_key_get_another(shop):
     response = shop.post("/groups", json={"name": "New"})
     assert response.status_code == 201 and response.json["key"] == "new-2"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Collection
 
+from anyascii import anyascii
 from sqlalchemy import select
 
 from ..db import session
@@ -23,7 +23,9 @@ SLUG_LENGTH = 56
 
 
 def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    """A key from a name, spelt in ASCII: "Straße" is ``strasse`` and "Постоянные" ``postoyannye``,
+    where dropping what has no accent to strip made ``strae`` and, of a Cyrillic name, nothing."""
+    ascii_name = anyascii(name)
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:SLUG_LENGTH] or "item"
 
 
