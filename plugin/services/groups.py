@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from ..db import session
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..models import CustomerCount, Group, Membership, MembershipEvent, Shop
 from ..models.group import STANDARD_KEY
 from ..models._columns import utcnow
@@ -15,7 +15,7 @@ from ..segments.clock import ShopClock
 from ..segments.conditions import Condition, ConditionError, check_years, parse_condition
 from ..segments.refresh import refresh_group
 from .keys import RESERVED_GROUP_KEYS, slugify, taken_group_keys, unused_key
-from .members import hold_group, rehome_members_of
+from .members import hold_group, missing_group, rehome_members_of, reread_group
 from .rules import detach_group
 from .shops import hold_shop
 
@@ -37,7 +37,7 @@ def customer_count(shop: Shop) -> int:
 def get_group(shop: Shop, key: str) -> Group:
     group = session().scalar(select(Group).where(Group.shop_id == shop.id, Group.key == key))
     if group is None:
-        raise NotFound(f"No group {key!r} in this shop.")
+        raise missing_group(key)
     return group
 
 
@@ -76,7 +76,7 @@ def update_group(shop: Shop, group: Group, changes: dict[str, Any]) -> Group:
         # shop's row waits for that one while the switch waits for the shop's (a deadlock).
         make_default_group(shop, group)
     if not hold_group(group):  # deleted by the request we waited for: the UPDATE would match no row
-        raise NotFound(f"No group {group.key!r} in this shop.")
+        raise missing_group(group.key)
     for field, value in changes.items():
         setattr(group, field, value)
     session().flush()
@@ -95,9 +95,7 @@ def make_default_group(shop: Shop, group: Group) -> None:
     if group.builtin or group.kind != "static":
         raise ValidationFailed.on("is_default", "only a static group can be the default group")
     hold_shop(shop)
-    if session().scalar(select(Group.id).where(Group.id == group.id)) is None:
-        # deleted by the request we waited for: clearing the old default would leave none
-        raise NotFound(f"No group {group.key!r} in this shop.")
+    reread_group(group)  # one deleted meanwhile: clearing the old default would leave none
     session().execute(
         update(Group).where(Group.shop_id == shop.id, Group.is_default, Group.id != group.id)
         .values(is_default=False)
@@ -138,9 +136,7 @@ def delete_group(shop: Shop, group: Group, *, actor: str) -> list[int]:
     row is deleted.
     """
     hold_shop(shop)
-    if session().scalar(select(Group.id).where(Group.id == group.id).with_for_update()) is None:
-        raise NotFound(f"No group {group.key!r} in this shop.")  # deleted by the request we waited for
-    session().refresh(group, ["is_default"])  # a switch that committed while we waited counts
+    reread_group(group, lock=True)
     if group.key == STANDARD_KEY:  # first: making another group the default would not help
         raise Conflict(f"{group.name} is the group every shop starts with: it can be renamed and recoloured, never deleted.")
     if group.is_default:

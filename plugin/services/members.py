@@ -26,6 +26,20 @@ def default_group(shop: Shop) -> Group:
     return session().scalar(select(Group).where(Group.shop_id == shop.id, Group.is_default))
 
 
+def missing_group(key: str) -> NotFound:
+    """What a request hears of a group the shop does not have (or no longer has: deleted by the
+    request it waited for)."""
+    return NotFound(f"No group {key!r} in this shop.")
+
+
+def reread_group(group: Group, *, lock: bool = False) -> None:
+    """Once the shop's row is held: the group as committed now (a default switch that committed
+    while we waited counts), or a 404 for one deleted meanwhile; one statement. ``lock``: hold its
+    row too (``FOR UPDATE``)."""
+    if session().get(Group, group.id, populate_existing=True, with_for_update=lock or None) is None:
+        raise missing_group(group.key)
+
+
 def hold_group(group: Group) -> bool:
     """Lock the group's row until the transaction ends.
 
@@ -57,7 +71,7 @@ def add_members(
     added: list[int] = []
     ids = list(dict.fromkeys(customer_ids))
     if ids and not group_held and not hold_group(group):
-        raise NotFound(f"No group {group.key!r} in this shop.")
+        raise missing_group(group.key)
     # One statement compiled once, its rows sent in batches (SQLAlchemy's "insertmanyvalues"):
     # a multi-row VALUES built per call would be compiled again for every chunk.
     statement = insert_ignoring_duplicates(Membership.__table__).returning(Membership.customer_id)
@@ -80,9 +94,7 @@ def remove_members(
     """
     if group.kind == "static":
         hold_shop(shop)
-        if session().scalar(select(Group.id).where(Group.id == group.id)) is None:
-            raise NotFound(f"No group {group.key!r} in this shop.")  # deleted by the request we waited for
-        session().refresh(group, ["is_default"])  # a switch that committed while we waited counts
+        reread_group(group)
     if group.is_default and _without_other_static_group(group, customer_ids):
         raise Conflict(
             "A customer always keeps at least one static group: add them to another group "
