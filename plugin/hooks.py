@@ -65,7 +65,7 @@ def store_customer(shop_id: int, valid: dict[str, Any], *, actor: str) -> Regist
     shop = _event_shop(shop_id)
     new = register_new_customer(shop, valid, actor=actor) if dialect_name() == "postgresql" else None
     if new is None:
-        [registration] = _store_customers(shop, [valid], actor=actor)
+        [registration] = store_customers(shop_id, [valid], actor=actor)
         return registration
     entered = refresh_customer_groups(shop, [new.customer.id], ShopClock.at(event_time(), shop.timezone),
                                       [(group_id, condition) for group_id, _key, condition in new.dynamic_groups])
@@ -80,10 +80,6 @@ def store_customers(shop_id: int, events: list[dict[str, Any]], *, actor: str) -
     """A batch of validated customer events in one transaction (all stored, or none), their
     dynamic groups refreshed together; then commit and tell subscribers of each new customer."""
     shop = _event_shop(shop_id)
-    return _store_customers(shop, events, actor=actor)
-
-
-def _store_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str) -> list[Registration]:
     stored = register_customers(shop, events, actor=actor)
     customer_ids = list(dict.fromkeys(customer_id for customer_id, _created in stored))
     refresh_customer_groups(shop, customer_ids, ShopClock.at(event_time(), shop.timezone))
@@ -96,7 +92,7 @@ def _store_customers(shop: Shop, events: list[dict[str, Any]], *, actor: str) ->
                      for customer_id, created in stored]
     for registration in registrations:
         if registration.created:
-            customer_registered_signal.send(shop.id, customer=registration.customer)
+            customer_registered_signal.send(shop_id, customer=registration.customer)
     return registrations
 
 

@@ -1,4 +1,4 @@
-"""One export, start to end: the customers of a group or condition into a CSV or Excel file."""
+"""One export, start to end: the customers of a group, a condition or a list into a CSV or Excel file."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +11,7 @@ from .writers import FORMATS, write_csv, write_xlsx
 
 
 def export_customers(shop: Shop, source: Source, fmt: str, output: str | Path | IO) -> int:
-    """Write the customers of ``source`` (a group key, or a SPEC §3 condition evaluated now)
+    """Write the customers of ``source`` (a group key, a SPEC §3 condition evaluated now, or a ``Listed``)
     to ``output`` (a path, or a stream: text for CSV, binary for Excel); returns the count."""
     if fmt not in FORMATS:
         raise ValidationFailed.on("format", f"must be one of {', '.join(FORMATS)}")
