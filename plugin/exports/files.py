@@ -6,7 +6,7 @@ from typing import IO
 
 from ..errors import ValidationFailed
 from ..models import Shop
-from .rows import COLUMNS, Source, customer_rows, resolve
+from .rows import COLUMNS, Source, customer_rows
 from .writers import FORMATS, write_csv, write_xlsx
 
 
@@ -15,7 +15,6 @@ def export_customers(shop: Shop, source: Source, fmt: str, output: str | Path | 
     to ``output`` (a path, or a stream: text for CSV, binary for Excel); returns the count."""
     if fmt not in FORMATS:
         raise ValidationFailed.on("format", f"must be one of {', '.join(FORMATS)}")
-    resolve(shop, source)
     rows = customer_rows(shop, source)
     if fmt == "xlsx":
         return write_xlsx(COLUMNS, rows, str(output) if isinstance(output, Path) else output)

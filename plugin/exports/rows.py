@@ -40,18 +40,20 @@ class Listed:
 Source = Union[str, dict, Listed]
 
 
-def resolve(shop: Shop, source: Source) -> Group | dict | Listed:
-    """The group, the checked condition or list; refuses what cannot be exported before any work starts."""
+def resolve(shop: Shop, source: Source) -> Group | Select:
+    """The group, or the statement listing the ids of a condition's or a ``Listed``'s customers
+    now, in id order; refuses what cannot be exported before any work starts."""
+    if isinstance(source, str):
+        return _stored_group(shop, source)
+    now = utcnow()
     if isinstance(source, dict):
-        valid_condition(source)
-        return source
-    if isinstance(source, Listed):
-        if source.group is not None:
-            _stored_group(shop, source.group)
-        if source.condition is not None:
-            valid_condition(source.condition)
-        return source
-    return _stored_group(shop, source)
+        matching = matching_customers(valid_condition(source), shop.id, ShopClock.at(now, shop.timezone)).subquery()
+        return select(matching.c.customer_id).order_by(matching.c.customer_id)
+    # The Customers page's own query, for the same search, group and condition.
+    group_id = _stored_group(shop, source.group).id if source.group is not None else None
+    condition = valid_condition(source.condition) if source.condition is not None else None
+    listing = filtered_customers(shop, q=source.q, group_id=group_id, condition=condition, now=now)
+    return listing.with_only_columns(Customer.id).order_by(Customer.id)
 
 
 def _stored_group(shop: Shop, key: str) -> Group:
@@ -70,17 +72,11 @@ def member_external_ids(group: Group) -> Iterator[str]:
 
 
 def customer_rows(shop: Shop, source: Source) -> Iterator[list[str]]:
-    """Each customer of ``source`` as a row under ``COLUMNS``, streamed."""
+    """Each customer of ``source`` as a row under ``COLUMNS``, streamed; ``source`` is checked at
+    the call, so a bad one is refused before any file is written."""
     target = resolve(shop, source)
-    if isinstance(target, Group):
-        pages = _member_id_pages(target)
-    elif isinstance(target, Listed):
-        pages = _listed_id_pages(shop, target, utcnow())
-    else:
-        pages = _matching_id_pages(shop, target, utcnow())
-    zone = ZoneInfo(shop.timezone)
-    for ids in pages:
-        yield from _rows(ids, zone)
+    pages = _member_id_pages(target) if isinstance(target, Group) else _streamed_ids(target)
+    return _rows(pages, ZoneInfo(shop.timezone))
 
 
 def _member_id_pages(group: Group) -> Iterator[list[int]]:
@@ -98,39 +94,27 @@ def _member_id_pages(group: Group) -> Iterator[list[int]]:
         after = ids[-1]
 
 
-def _matching_id_pages(shop: Shop, condition: dict, now: datetime) -> Iterator[list[int]]:
-    """One evaluation of the condition, its ids streamed (a server-side cursor on PostgreSQL)."""
-    matching = matching_customers(valid_condition(condition), shop.id, ShopClock.at(now, shop.timezone)).subquery()
-    return _streamed_ids(select(matching.c.customer_id).order_by(matching.c.customer_id))
-
-
-def _listed_id_pages(shop: Shop, listed: Listed, now: datetime) -> Iterator[list[int]]:
-    """The ids the Customers page lists for the same search, group and condition, in id order."""
-    group_id = get_group(shop, listed.group).id if listed.group is not None else None
-    condition = valid_condition(listed.condition) if listed.condition is not None else None
-    listing = filtered_customers(shop, q=listed.q, group_id=group_id, condition=condition, now=now)
-    return _streamed_ids(listing.with_only_columns(Customer.id).order_by(Customer.id))
-
-
 def _streamed_ids(ids: Select) -> Iterator[list[int]]:
-    """One statement, its ids read a page at a time (a server-side cursor on PostgreSQL)."""
+    """One evaluation of the statement, its ids read a page at a time (a server-side cursor on
+    PostgreSQL)."""
     result = session().execute(ids.execution_options(yield_per=PAGE))
     for partition in result.partitions():
         yield [row[0] for row in partition]
 
 
-def _rows(ids: list[int], zone: ZoneInfo) -> Iterator[list[str]]:
-    tags: dict[int, list[str]] = {}
-    for customer_id, tag in session().execute(
-        select(CustomerTag.customer_id, CustomerTag.tag).where(CustomerTag.customer_id.in_(ids))
-        .order_by(CustomerTag.customer_id, CustomerTag.tag)
-    ):
-        tags.setdefault(customer_id, []).append(tag)
+def _rows(pages: Iterator[list[int]], zone: ZoneInfo) -> Iterator[list[str]]:
     columns = [getattr(Customer, name) for name in COLUMNS if name != "tags"]
-    for customer_id, *values in session().execute(
-        select(Customer.id, *columns).where(Customer.id.in_(ids)).order_by(Customer.id)
-    ):
-        yield [_text(value, zone) for value in values] + [";".join(tags.get(customer_id, ()))]
+    for ids in pages:
+        tags: dict[int, list[str]] = {}
+        for customer_id, tag in session().execute(
+            select(CustomerTag.customer_id, CustomerTag.tag).where(CustomerTag.customer_id.in_(ids))
+            .order_by(CustomerTag.customer_id, CustomerTag.tag)
+        ):
+            tags.setdefault(customer_id, []).append(tag)
+        for customer_id, *values in session().execute(
+            select(Customer.id, *columns).where(Customer.id.in_(ids)).order_by(Customer.id)
+        ):
+            yield [_text(value, zone) for value in values] + [";".join(tags.get(customer_id, ()))]
 
 
 def _text(value: Any, zone: ZoneInfo) -> str:
