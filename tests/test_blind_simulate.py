@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import api_path
-from tests.rules.blind_cases_rules import BAD_INPUTS, CASES as RULE_CASES
+from tests.rules.blind_cases_edges import BAD_INPUTS as MORE_BAD_INPUTS, CASES as EDGE_CASES
+from tests.rules.blind_cases_rules import BAD_INPUTS as SPEC_BAD_INPUTS, CASES as RULE_CASES
 from tests.rules.blind_cases_stages import CASES as STAGE_CASES
 from tests.rules.blind_spec_builders import project
 
-CASES = STAGE_CASES + RULE_CASES
+CASES = STAGE_CASES + RULE_CASES + EDGE_CASES
+BAD_INPUTS = SPEC_BAD_INPUTS + MORE_BAD_INPUTS
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.rules.blind_cases_rules import BAD_INPUTS, CASES as RULE_CASES
+from tests.rules.blind_cases_edges import BAD_INPUTS as MORE_BAD_INPUTS, CASES as EDGE_CASES
+from tests.rules.blind_cases_rules import BAD_INPUTS as SPEC_BAD_INPUTS, CASES as RULE_CASES
 from tests.rules.blind_cases_stages import CASES as STAGE_CASES
 from tests.rules.blind_spec_builders import cart, line, project
 
-CASES = STAGE_CASES + RULE_CASES
+CASES = STAGE_CASES + RULE_CASES + EDGE_CASES
+BAD_INPUTS = SPEC_BAD_INPUTS + MORE_BAD_INPUTS
 COMMAND = str(Path(sys.executable).with_name("customer-groups"))
 
 
