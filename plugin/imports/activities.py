@@ -38,13 +38,13 @@ class ActivityChunks:
         self._milli: dict[str, int] = {}
 
     def prepare(self, row: int, data: dict[str, Any]) -> dict[str, Any]:
-        """What ``record_activity`` does beyond the schema: the shop's currency, the amount in
-        thousandths. (A missing time stays ``None``: a new activity gets the import's time, a
-        stored one keeps its own, so re-importing the file changes nothing.)"""
-        currency = data.get("currency") or self.currency
-        if currency != self.currency:
+        """What ``record_activity`` does beyond the schema: the shop's currency (written in any
+        case), the amount in thousandths. (A missing time stays ``None``: a new activity gets the
+        import's time, a stored one keeps its own, so re-importing the file changes nothing.)"""
+        currency = data.get("currency")
+        if currency is not None and currency.upper() != self.currency.upper():  # ``ron`` is RON
             raise ImportFailed(row, "currency", f"this shop counts in {self.currency}, not {currency}")
-        data["currency"] = currency
+        data["currency"] = self.currency
         amount = data["amount"]
         milli = self._milli.get(amount)
         if milli is None:  # the schema allows at most 3 decimals, so this is exact

@@ -20,11 +20,14 @@ def read_header(records: Iterator[tuple[int, list[str]]], known: Iterable[str], 
     except StopIteration:
         raise ImportFailed(HEADER_ROW, None, "the file is empty; it needs a header row") from None
     names = [column_name(cell) for cell in header]
+    while names and not names[-1]:  # ``a,b,``: every line ends in a comma; a cell under it must be empty
+        names.pop()
     known = list(known)
     seen: set[str] = set()
-    for name in names:
+    for name, cell in zip(names, header):
         if name not in known:
-            raise ImportFailed(HEADER_ROW, name or "(blank)", f"unknown column; the columns are {', '.join(known)}")
+            written = column_name(cell, fold_case=False)
+            raise ImportFailed(HEADER_ROW, written or "(blank)", _unknown_column(written, known))
         if name in seen:
             raise ImportFailed(HEADER_ROW, name, "the column appears twice")
         seen.add(name)
@@ -56,6 +59,9 @@ def numbered_records(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as error:
             raise ImportFailed(row, None, f"not valid CSV ({error})") from None
         joined = "".join(record)
+        if not joined or joined.isspace():  # a blank line, or a row of empty cells (``,,,``):
+            yield row, []  # spreadsheets save their formatted but empty rows so
+            continue
         # Both characters are caught by plain tests first: the pattern on every row of a million
         # cost a third of a second; a NUL is ASCII, a non-UTF-8 byte read back is not.
         if "\x00" in joined or (not joined.isascii() and _UNREADABLE.search(joined)):
@@ -68,9 +74,21 @@ def numbered_records(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
         yield row, record
 
 
-def column_name(cell: str) -> str:
-    """A header cell as a column name: without surrounding spaces or a byte order mark."""
-    return cell.strip().lstrip("\ufeff").strip()
+def column_name(cell: str, *, fold_case: bool = True) -> str:
+    """A header cell as a column name: without surrounding spaces or a byte order mark, and in
+    lower case (spreadsheets and other systems' exports write ``External_ID``, ``Email``)."""
+    name = cell.strip().lstrip("\ufeff").strip()
+    return name.lower() if fold_case else name
+
+
+def _unknown_column(written: str, known: list[str]) -> str:
+    """The message for a header cell that names no column; a file whose cells are separated by
+    ``;`` or tabs (a spreadsheet's CSV in many locales) reads as one unknown column, so say that."""
+    separator = next((mark for mark in (";", "\t") if mark in written), None)
+    if separator is not None:
+        return (f"unknown column; the file seems to separate its cells with {separator!r}: "
+                f"save it as CSV with commas between cells")
+    return f"unknown column; the columns are {', '.join(known)}"
 
 
 class CountingReader(io.RawIOBase):

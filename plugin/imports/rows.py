@@ -1,9 +1,10 @@
 """From CSV cells to the fields a schema loads, validated by that schema's own fields.
 
 The cells are converted first (SPEC §5: ``;``-separated lists, ``true``/``false``, ISO 8601
-times where a time without an offset is in the shop's timezone, empty cells absent), then each
-value goes through the schema's field for its column, so ``CustomerInSchema`` and
-``ActivityInSchema`` stay the one definition of a valid row.
+times where a time without an offset is in the shop's timezone, empty cells absent; a boolean or
+one of a field's lower-case choices in any case), then each value goes through the schema's
+field for its column, so ``CustomerInSchema`` and ``ActivityInSchema`` stay the one definition
+of a valid row.
 
 A file may hold millions of rows, so the fields are called the cheap way round: a cell text
 seen before gets the value its field gave last time (the fields used here are pure functions
@@ -136,7 +137,17 @@ def _converter(field: fields.Field, zone: ZoneInfo) -> Callable[[str], Any]:
         return _boolean
     if isinstance(field, fields.DateTime):
         return lambda text: _time(text, zone)
+    if _lower_case_choices(field):
+        return str.lower
     return _same
+
+
+def _lower_case_choices(field: fields.Field) -> bool:
+    """A field whose values are lower-case words (gender, kind, status, channel): its cells are
+    read in any case, as booleans are (other systems' exports write ``Female``, ``Completed``)."""
+    return any(isinstance(check, validate.OneOf) and check.choices
+               and all(isinstance(choice, str) and choice == choice.lower() for choice in check.choices)
+               for check in field.validators)
 
 
 def _same(text: str) -> str:

@@ -1,0 +1,124 @@
+"""Real shops' exports through ``import-customers`` / ``import-activities`` (docs/imports.md, "The
+files"): what spreadsheets and other systems write is read as written, what stays refused names its
+row and column and changes nothing, on each way an import goes (SQLite's chunked path; PostgreSQL's
+whole-file path and the chunked one).
+"""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from plugin.imports import import_activities, import_customers, open_text
+
+from .test_cli_segments import assert_one_line_error, cli  # noqa: F401  (cli is a fixture)
+from .test_import_paths import import_way, new_shop, refusal, stored  # noqa: F401  (import_way is a fixture)
+
+#: A spreadsheet's export: a byte order mark, CRLF, headers in another case, with spaces, in another
+#: order and ending in a comma, quoted commas, quotes and line breaks, rows of empty cells and a
+#: line of spaces, and a last line without its line break.
+SPREADSHEET_EXPORT = (
+    "\ufeff External_ID ,First_Name,CITY , Tags,Gender,\r\n"
+    'c-3,"Pop, Ana","Cluj\r\nNapoca"," VIP ; ;new;VIP",Female,\r\n'
+    ",,,,,\r\n"
+    "   \r\n"
+    'c-4,"O""Brien",,,MALE,\r\n'
+    ",,,,,\r\n"
+    ",,,,,"
+).encode()
+
+
+def text(data: bytes):
+    return open_text(io.BytesIO(data))[0]
+
+
+def write(tmp_path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_a_spreadsheets_export_is_imported_as_written_and_again_changes_nothing(import_way, cli, tmp_path):
+    # given
+    shop = new_shop("Europe/Bucharest")
+    path = write(tmp_path, "customers.csv", SPREADSHEET_EXPORT)
+    # when
+    result = cli("import-customers", "--no-refresh", "--shop", shop.name, path)
+    # then: two customers, the empty rows skipped as blank lines
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == "customers: 2 rows, 2 created, 0 updated, 0 unchanged"
+    customers, tags, *_ = stored(shop)
+    by_id = {row[0]: row for row in customers}
+    assert (by_id["c-3"][1], by_id["c-3"][5], by_id["c-3"][7]) == ("Pop, Ana", "female", "Cluj\r\nNapoca")
+    assert (by_id["c-4"][1], by_id["c-4"][5]) == ('O"Brien', "male")
+    assert [tag for owner, tag in tags if owner == "c-3"] == ["VIP", "new"]
+    # and again: nothing changes
+    before = stored(shop)
+    again = cli("import-customers", "--no-refresh", "--shop", shop.name, path)
+    assert again.stdout.strip() == "customers: 2 rows, 0 created, 0 updated, 2 unchanged"
+    assert stored(shop) == before
+
+
+def test_choices_and_the_currency_are_read_in_any_case(import_way):
+    shop = new_shop("UTC")
+    import_customers(shop, text(b"external_id,gender\nc-1,Female\nc-2,MALE\n"), refresh=False)
+    import_activities(shop, text(b"external_id,customer_external_id,kind,status,channel,currency\n"
+                                   b"a-1,c-1,Appointment,NO_SHOW,Online,eur\n"), refresh=False)
+    customers, _, activities, *_ = stored(shop)
+    assert [(row[0], row[5]) for row in customers] == [("c-1", "female"), ("c-2", "male")]
+    assert (activities[0][2:4], activities[0][6], activities[0][8]) == (("appointment", "no_show"), "EUR", "online")
+
+
+AMOUNT_MESSAGE = 'must be an amount such as "12.50" (at most 3 decimals)'
+
+
+@pytest.mark.parametrize("column, cell, message", [
+    ("gender", "F", "Must be one of: female, male, other, unknown."),
+    ("email_opt_in", "yes", "must be true or false"),
+    ("email_opt_in", "1", "must be true or false"),
+    ("birthday", "2001-02-29", "Not a valid date."),
+    ("registered_at", "01/06/2024 10:00", "Not a valid datetime."),
+    ("amount", "1,234.50", AMOUNT_MESSAGE),
+    ("amount", "12,50", AMOUNT_MESSAGE),
+    ("amount", "-3", AMOUNT_MESSAGE),
+    ("amount", "1e3", AMOUNT_MESSAGE),
+    ("currency", "usd", "this shop counts in EUR, not usd"),
+])
+def test_what_stays_refused_names_its_row_and_column_and_changes_nothing(import_way, column, cell, message):
+    # given: a good row, then the cell
+    shop = new_shop("Europe/Bucharest")
+    activities = column in ("amount", "currency")
+    before = stored(shop)
+    leading = "customer_external_id," if activities else ""
+    data = (f'external_id,{leading}{column}\n'
+            f'x-1,{"c-1," if activities else ""}\n'
+            f'x-2,{"c-1," if activities else ""}"{cell}"\n').encode()
+    # when / then
+    assert refusal(import_activities if activities else import_customers, shop, data) == (3, column, message)
+    assert stored(shop) == before
+
+
+@pytest.mark.parametrize("data, column, message", [
+    (b"external_id;first_name\nc-5;Ana\n", "external_id;first_name",
+     "unknown column; the file seems to separate its cells with ';': save it as CSV with commas between cells"),
+    (b"external_id,first_name,First_Name\nc-5,Ana,Ana\n", "first_name", "the column appears twice"),
+    (b"external_id,Nickname\nc-5,Ana\n", "Nickname", "unknown column; the columns are external_id, first_name"),
+])
+def test_a_header_that_names_no_column_is_refused_as_row_1(import_way, data, column, message):
+    shop = new_shop("UTC")
+    row, named, told = refusal(import_customers, shop, data)
+    assert (row, named) == (1, column) and told.startswith(message)
+
+
+def test_a_cell_under_a_header_ending_in_a_comma_is_refused(import_way):
+    shop = new_shop("UTC")
+    before = stored(shop)
+    data = b"external_id,first_name,\nc-5,Ana,\nc-6,Bob,x\n"
+    assert refusal(import_customers, shop, data) == (3, None, "3 cells, but the header names 2 columns")
+    assert stored(shop) == before
+
+
+def test_a_bad_row_after_rows_of_empty_cells_keeps_its_number(import_way, cli, tmp_path):
+    shop = new_shop("UTC")
+    path = write(tmp_path, "customers.csv", b"external_id,email\r\nc-5,a@example.com\r\n,\r\n \r\nc-6,not-an-email\r\n")
+    assert_one_line_error(cli("import-customers", "--shop", shop.name, path), "row 5, column email: Not a valid email")
