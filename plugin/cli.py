@@ -241,7 +241,10 @@ def schedule_refresh_command(every: int, replace: bool, rounds: int | None) -> N
     """Refresh every shop every SECONDS: on rq (a worker with --with-scheduler runs it) when
     Redis is configured, else here, in the foreground, until interrupted."""
     if current_app.config["CUSTOMER_GROUPS_REDIS_URL"]:
-        job_id, cancelled = jobs.schedule_refresh(every, replace=replace)
+        try:
+            job_id, cancelled = jobs.schedule_refresh(every, replace=replace)
+        except jobs.FactoryMissing as error:   # the worker could not build the app: nothing queued
+            raise InputError(str(error)) from None
         for old in cancelled:
             click.echo(f"cancelled scheduled refresh {old}", err=True)
         click.echo(f"scheduled: every {every}s on queue {jobs.QUEUE_NAME} (job {job_id})")

@@ -2,8 +2,10 @@
 
 A job is a module-level function and plain arguments (ids, strings, dicts). rq workers run
 outside any request, so every job is wrapped in ``run_job``, which builds the host app from
-``CUSTOMER_GROUPS_APP_FACTORY`` (``module:callable``; one app per worker process), opens an app
-context, runs the function, and commits (or rolls back when it raises). In process, the same
+``CUSTOMER_GROUPS_APP_FACTORY`` (``module:callable``; once per process that runs jobs: rq's
+default worker forks one for each job), opens an app context, runs the function, and commits
+(or rolls back when it raises). A factory this process cannot import is refused when a job is
+queued, since a worker running the same code could run none of them. In process, the same
 happens in a fresh app context of the current app, so a job never shares the caller's session.
 
 Production runs ``rq worker --with-scheduler customer-groups`` next to the web app (same code,
@@ -36,6 +38,11 @@ QUEUE_NAME = "customer-groups"
 log = logging.getLogger(__name__)
 
 
+class FactoryMissing(RuntimeError):
+    """``CUSTOMER_GROUPS_APP_FACTORY`` names no app this code can import (a host that kept the
+    demo's default): every job queued would fail in the worker, and an export wait forever."""
+
+
 def enqueue(function: Callable[..., Any], *args: Any) -> str:
     """Run ``function(*args)`` in the background; returns the job id.
 
@@ -52,7 +59,7 @@ def enqueue(function: Callable[..., Any], *args: Any) -> str:
             log.exception("customer-groups job %s (%s) failed", job_id, path)
         return job_id
     job = queue().enqueue(
-        run_job, current_app.config["CUSTOMER_GROUPS_APP_FACTORY"], path, *args,
+        run_job, app_factory(), path, *args,
         job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"], description=f"customer-groups {path}",
     )
     return job.id
@@ -77,6 +84,19 @@ def host_app(factory: str) -> Flask:
     app = target if isinstance(target, Flask) else target()
     app.config["CUSTOMER_GROUPS_APP_FACTORY"] = factory  # jobs this app queues are built the same way
     return app
+
+
+def app_factory() -> str:
+    """The configured ``module:callable`` the worker builds the app with, once this process imports it."""
+    factory = current_app.config["CUSTOMER_GROUPS_APP_FACTORY"]
+    try:
+        _resolve(factory)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise FactoryMissing(
+            f"CUSTOMER_GROUPS_APP_FACTORY {factory!r} names no app this code can import ({error}); "
+            "set it to the host's app factory, module:callable"
+        ) from None
+    return factory
 
 
 def function_path(function: Callable[..., Any]) -> str:
@@ -123,23 +143,22 @@ def refresh_job(shop_id: int, now: str | None = None) -> list[tuple[str, int, in
 
 
 def scheduled_refresh(every: int) -> list[str]:
-    """Queue a refresh of every shop, then come back in ``every`` seconds (rq ``enqueue_in``;
-    the worker must run ``--with-scheduler``). Returns the refresh jobs' ids."""
-    job_ids = [enqueue(refresh_job, shop_id) for shop_id in session().scalars(select(Shop.id).order_by(Shop.id))]
+    """Come back in ``every`` seconds (rq ``enqueue_in``; the worker must run ``--with-scheduler``),
+    then queue a refresh of every shop. The next turn is queued first, so a turn that fails (the
+    database away for a moment) does not end the chain. Returns the refresh jobs' ids."""
     if current_app.config["CUSTOMER_GROUPS_REDIS_URL"]:
         queue().enqueue_in(
-            timedelta(seconds=every), run_job, current_app.config["CUSTOMER_GROUPS_APP_FACTORY"],
-            function_path(scheduled_refresh), every,
+            timedelta(seconds=every), run_job, app_factory(), function_path(scheduled_refresh), every,
             job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"],
             description=f"customer-groups refresh every {every}s",
         )
-    return job_ids
+    return [enqueue(refresh_job, shop_id) for shop_id in session().scalars(select(Shop.id).order_by(Shop.id))]
 
 
 def schedule_refresh(every: int, *, replace: bool = False) -> tuple[str, list[str]]:
     """Start the refresh-every-``every``-seconds chain on rq; returns its first job's id and the
     ids of the chain's jobs it cancelled (``replace``). Refuses a second chain."""
-    target = queue()
+    factory, target = app_factory(), queue()
     existing = scheduled_refresh_jobs(target)
     if existing and not replace:
         raise Conflict(
@@ -149,7 +168,7 @@ def schedule_refresh(every: int, *, replace: bool = False) -> tuple[str, list[st
         job.cancel()
         job.delete()
     job = target.enqueue(
-        run_job, current_app.config["CUSTOMER_GROUPS_APP_FACTORY"], function_path(scheduled_refresh), every,
+        run_job, factory, function_path(scheduled_refresh), every,
         job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"],
         description=f"customer-groups refresh every {every}s",
     )

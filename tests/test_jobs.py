@@ -182,3 +182,34 @@ def test_schedule_refresh_command_with_redis(app, shop, on_redis):
     assert result.stdout.startswith("scheduled: every 600s on queue")
     again = app.test_cli_runner().invoke(args=["customer-groups", "schedule-refresh", "--every", "600"])
     assert again.exit_code == 2 and "--replace" in again.stderr
+
+
+def test_a_failed_turn_of_the_scheduled_refresh_still_comes_back(app, shop, on_redis, redis_connection, monkeypatch):
+    # given: the chain is queued, and queuing a shop's refresh fails on its turn (Redis or the database away)
+    jobs.schedule_refresh(3600)
+    session().commit()
+
+    def away(*args):
+        raise RuntimeError("away for a moment")
+
+    monkeypatch.setattr(jobs, "enqueue", away)
+    # when
+    work(on_redis, redis_connection)
+    # then: that turn failed, and the next one is scheduled all the same
+    assert len(on_redis.failed_job_registry.get_job_ids()) == 1
+    scheduled = on_redis.scheduled_job_registry.get_job_ids()
+    assert [on_redis.fetch_job(job_id).args[1:] for job_id in scheduled] == [("plugin.jobs:scheduled_refresh", 3600)]
+
+
+@pytest.mark.parametrize("factory", ["no_such_host.app:create_app", "examples.demo_shop:no_such_factory", ""])
+def test_a_factory_this_code_cannot_import_is_refused_before_anything_is_queued(app, shop, on_redis, factory):
+    app.config["CUSTOMER_GROUPS_APP_FACTORY"] = factory
+    with pytest.raises(jobs.FactoryMissing, match="CUSTOMER_GROUPS_APP_FACTORY"):
+        jobs.enqueue(rename_shop, shop.shop.id, "never")
+    with pytest.raises(jobs.FactoryMissing):
+        start_export(shop.shop, "standard", "csv")
+    result = app.test_cli_runner().invoke(args=["customer-groups", "schedule-refresh", "--every", "600"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: CUSTOMER_GROUPS_APP_FACTORY {factory!r} names no app")
+    assert len(result.stderr.splitlines()) == 1
+    assert on_redis.job_ids == [] and on_redis.scheduled_job_registry.get_job_ids() == []
