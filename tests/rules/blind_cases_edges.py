@@ -246,3 +246,148 @@ BAD_INPUTS = [
      [rule("b1", BUN, fixed_price("5.00"), components=[component(0, products=["p1"])])], GOOD_CART,
      "rules[0].components[0].quantity"),
 ]
+
+CASES += [
+    Case("each_set_spread_on_its_own", "§2 step 3 'The set's discount is spread over its units' (per set, "
+         "then summed per line: 0.33 + 0.33, not 2.00 spread once as 0.67 / 1.33)",
+         [rule("b1", BUN, fixed_price("2.00"),
+               components=[component(1, products=["p1"]), component(1, products=["p2"])])],
+         cart(line("l1", "p1", "1.00", 2), line("l2", "p2", "2.00", 2)),
+         [priced("l1", 2, "1.00", discount="0.66", total="1.34", adj=[("b1", BUN, "-0.66")]),
+          priced("l2", 2, "2.00", discount="1.34", total="2.66", adj=[("b1", BUN, "-1.34")])],
+         ("6.00", "0.00", "2.00", "4.00"), ["b1"]),
+
+    Case("spread_tie_goes_to_earlier_cart_line", "§2 step 7 'ties to the earlier line' (the cart's order, "
+         "not the components')",
+         [rule("b1", BUN, fixed_price("9.99"),
+               components=[component(1, products=["p2"]), component(1, products=["p1"])])],
+         cart(line("l1", "p1", "5.00"), line("l2", "p2", "5.00")),
+         [priced("l1", 1, "5.00", discount="0.01", total="4.99", adj=[("b1", BUN, "-0.01")]),
+          priced("l2", 1, "5.00")],
+         ("10.00", "0.00", "0.01", "9.99"), ["b1"]),
+
+    Case("options_compared_as_rounded_line_amounts", "§2 step 4 'the option with the largest discount wins, "
+         "a tie going to ... earlier'; step 7 amounts rounded per line: 0.333 and 0.334 are both 0.33",
+         [rule("n1", DIS, fixed("0.333")), rule("n2", DIS, percent("33.4"), priority=1)],
+         cart(line("l1", "p1", "1.00")),
+         [priced("l1", 1, "1.00", discount="0.33", total="0.67", adj=[("n1", DIS, "-0.33")])],
+         ("1.00", "0.00", "0.33", "0.67"), ["n1"]),
+
+    Case("stack_member_left_nothing_is_not_applied", "§2 step 8 'applied_rules lists ... the rules that "
+         "changed anything'",
+         [rule("c1", DIS, percent("100"), combinable=True), rule("c2", DIS, fixed("1.00"), priority=1, combinable=True)],
+         cart(line("l1", "p1", "5.00")),
+         [priced("l1", 1, "5.00", discount="5.00", total="0.00", adj=[("c1", DIS, "-5.00")])],
+         ("5.00", "0.00", "5.00", "0.00"), ["c1"]),
+
+    Case("zero_priced_lines_get_no_share", "§2 step 3 and 5 spread 'in proportion' (a 0.00 line's part is "
+         "nothing, and no change is no adjustment)",
+         [rule("b1", BUN, fixed_price("5.00"),
+               components=[component(1, products=["p1"]), component(1, products=["p2"])]),
+          rule("o1", DIS, order_fixed("3.00"), priority=1)],
+         cart(line("l1", "p1", "10.00"), line("l2", "p2", "0.00"), line("l3", "p3", "6.00"), line("l4", "p4", "0.00")),
+         [priced("l1", 1, "10.00", discount="5.00", total="5.00", adj=[("b1", BUN, "-5.00")]),
+          priced("l2", 1, "0.00"),
+          priced("l3", 1, "6.00", discount="3.00", total="3.00", adj=[("o1", DIS, "-3.00")]),
+          priced("l4", 1, "0.00")],
+         ("16.00", "0.00", "8.00", "8.00"), ["b1", "o1"]),
+
+    Case("percent_rounding_to_nothing_on_one_line", "§2 step 8 every change is an adjustment; no change, none",
+         [rule("d1", DIS, percent("1"))],
+         cart(line("l1", "p1", "0.10"), line("l2", "p2", "100.00")),
+         [priced("l1", 1, "0.10"),
+          priced("l2", 1, "100.00", discount="1.00", total="99.00", adj=[("d1", DIS, "-1.00")])],
+         ("100.10", "0.00", "1.00", "99.10"), ["d1"]),
+
+    Case("trigger_counts_a_unit_once", "§2 step 6 'min_quantity counts the units of lines matching the "
+         "trigger's products/categories' (a line matching twice is still its units)",
+         [gift_rule("gf1", {"categories": ["a", "b"], "min_quantity": 2}, "g1", "One"),
+          gift_rule("gf2", {"categories": ["a", "b"], "min_quantity": 1}, "g2", "Two"),
+          gift_rule("gf3", {"products": ["p1"], "categories": ["a"], "min_quantity": 2}, "g3", "Three")],
+         cart(line("l1", "p1", "5.00", 1, ["a", "b"])),
+         [priced("l1", 1, "5.00")],
+         ("5.00", "0.00", "0.00", "5.00"), ["gf2"], gifts=[("g2", "Two", 1, "gf2")]),
+
+    Case("customer_in_no_group", "§2 step 1 'targeting a group of the customer'",
+         [rule("d1", DIS, percent("10")), gift_rule("gf1", {}, "g1", "Card")],
+         cart(line("l1", "p1", "5.00"), groups=[]),
+         [priced("l1", 1, "5.00")],
+         ("5.00", "0.00", "0.00", "5.00"), []),
+
+    Case("increase_conditions_over_its_lines", "§2 conditions 'measured over the eligible lines at their "
+         "base prices' (an increase's own lines)",
+         [rule("inc1", INC, percent("10"), products=["p1"], conditions={"min_subtotal": "20.00"})],
+         cart(line("l1", "p1", "15.00"), line("l2", "p2", "50.00")),
+         [priced("l1", 1, "15.00"), priced("l2", 1, "50.00")],
+         ("65.00", "0.00", "0.00", "65.00"), []),
+
+    Case("bundle_applies_to_narrows_components", "docs: components fill from lines matching the component "
+         "and the rule's applies_to",
+         [rule("b1", BUN, fixed_price("10.00"), categories=["sale"], components=[component(2, products=["p1", "p2"])])],
+         cart(line("l1", "p1", "8.00", 1, ["sale"]), line("l2", "p2", "9.00"), line("l3", "p1", "7.00", 1, ["sale"])),
+         # 15.00 -> 10.00: 2.6667 / 2.3333 -> 2.67 / 2.33
+         [priced("l1", 1, "8.00", discount="2.67", total="5.33", adj=[("b1", BUN, "-2.67")]),
+          priced("l2", 1, "9.00"),
+          priced("l3", 1, "7.00", discount="2.33", total="4.67", adj=[("b1", BUN, "-2.33")])],
+         ("24.00", "0.00", "5.00", "19.00"), ["b1"]),
+
+    Case("order_condition_counts_bundled_lines", "§2 conditions over the eligible lines at base prices; "
+         "step 3 bundled units get no order discount",
+         [rule("b1", BUN, fixed_price("18.00"), components=[component(1, products=["p1"])]),
+          rule("o1", DIS, order_fixed("2.00"), priority=1, conditions={"min_subtotal": "30.00"})],
+         cart(line("l1", "p1", "20.00"), line("l2", "p2", "15.00")),
+         [priced("l1", 1, "20.00", discount="2.00", total="18.00", adj=[("b1", BUN, "-2.00")]),
+          priced("l2", 1, "15.00", discount="2.00", total="13.00", adj=[("o1", DIS, "-2.00")])],
+         ("35.00", "0.00", "4.00", "31.00"), ["b1", "o1"]),
+]
+
+CASES += [
+    Case("order_fixed_is_no_line_candidate", "§2 step 4 line discounts are 'percent, fixed per unit'; an "
+         "order_fixed rule competes only in step 5",
+         [rule("o1", DIS, order_fixed("5.00")), rule("c1", DIS, percent("10"), priority=1, combinable=True)],
+         cart(line("l1", "p1", "10.00")),
+         [priced("l1", 1, "10.00", discount="6.00", total="4.00", adj=[("c1", DIS, "-1.00"), ("o1", DIS, "-5.00")])],
+         ("10.00", "0.00", "6.00", "4.00"), ["o1", "c1"]),
+
+    Case("line_discount_is_no_order_candidate", "§2 step 5 'chosen among themselves': all order "
+         "discounts combinable, so both apply beside a non-combinable line discount",
+         [rule("n1", DIS, percent("10")),
+          rule("o1", DIS, order_fixed("1.00"), priority=1, combinable=True),
+          rule("o2", DIS, order_fixed("2.00"), priority=2, combinable=True)],
+         cart(line("l1", "p1", "10.00")),
+         [priced("l1", 1, "10.00", discount="4.00", total="6.00",
+                 adj=[("n1", DIS, "-1.00"), ("o1", DIS, "-1.00"), ("o2", DIS, "-2.00")])],
+         ("10.00", "0.00", "4.00", "6.00"), ["n1", "o1", "o2"]),
+
+    Case("non_combinable_only_where_eligible", "§2 step 4 'per line ... the candidates are the live "
+         "discount rules the line is eligible for'",
+         [rule("n1", DIS, percent("50"), products=["p2"]),
+          rule("c1", DIS, percent("10"), priority=1, combinable=True),
+          rule("c2", DIS, percent("10"), priority=2, combinable=True)],
+         cart(line("l1", "p1", "100.00"), line("l2", "p2", "100.00")),
+         [priced("l1", 1, "100.00", discount="19.00", total="81.00", adj=[("c1", DIS, "-10.00"), ("c2", DIS, "-9.00")]),
+          priced("l2", 1, "100.00", discount="50.00", total="50.00", adj=[("n1", DIS, "-50.00")])],
+         ("200.00", "0.00", "69.00", "131.00"), ["n1", "c1", "c2"]),
+
+    Case("order_stack_beats_single", "§2 step 5 'the best option' between a single rule and the stack",
+         [rule("n1", DIS, order_fixed("8.00")),
+          rule("c1", DIS, order_fixed("5.00"), priority=1, combinable=True, categories=["shoes"]),
+          rule("c2", DIS, order_fixed("5.00"), priority=1, combinable=True, categories=["hats"])],
+         cart(line("l1", "p1", "10.00", 1, ["shoes"]), line("l2", "p2", "10.00", 1, ["hats"])),
+         [priced("l1", 1, "10.00", discount="5.00", total="5.00", adj=[("c1", DIS, "-5.00")]),
+          priced("l2", 1, "10.00", discount="5.00", total="5.00", adj=[("c2", DIS, "-5.00")])],
+         ("20.00", "0.00", "10.00", "10.00"), ["c1", "c2"]),
+
+    Case("integer_amounts", "docs: amounts are strings or integers, read in the cart's currency",
+         [rule("d1", DIS, {"type": "percent", "amount": 10}, conditions={"min_subtotal": 50}),
+          rule("o1", DIS, {"type": "order_fixed", "amount": 3}, priority=1)],
+         cart(line("l1", "p1", 20, 3), currency="EUR"),
+         [priced("l1", 3, "20.00", discount="9.00", total="51.00", adj=[("d1", DIS, "-6.00"), ("o1", DIS, "-3.00")])],
+         ("60.00", "0.00", "9.00", "51.00"), ["d1", "o1"]),
+
+    Case("fixed_price_half_yen", "docs: a bundle's fixed_price is rounded half-up to the minor unit (999.5 -> 1000)",
+         [rule("b1", BUN, fixed_price("999.5"), components=[component(2, products=["p1"])])],
+         cart(line("l1", "p1", "600", 2), currency="JPY"),
+         [priced("l1", 2, "600", discount="200", total="1000", adj=[("b1", BUN, "-200")])],
+         ("1200", "0", "200", "1000"), ["b1"]),
+]
