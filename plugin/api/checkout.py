@@ -1,7 +1,6 @@
 """``/checkout/evaluate``: the storefront's hot path, a cart in and the customer's prices out."""
 from __future__ import annotations
 
-import orjson
 from flask import Response, g
 
 from ..db import session
@@ -11,6 +10,7 @@ from ..services import checkout
 from ..storable import UnreadableJson
 from . import api_blueprint
 from .auth import SHOP_READERS, current_shop
+from .priced_json import priced_cart_json
 from .rest import arguments, request_json, response
 
 
@@ -19,7 +19,7 @@ from .rest import arguments, request_json, response
 @arguments(CheckoutCartSchema(), raw=True)
 def evaluate(cart):
     priced = checkout.evaluate_checkout(current_shop(), cart, shopper=g.get("customer_groups_shopper"))
-    body = orjson.dumps(priced.to_json())  # ~10x faster than json for the ~28 KB answer
+    body = priced_cart_json(priced)  # orjson.dumps(priced.to_json()), byte for byte
     _commit_if_used()
     return Response(body, mimetype="application/json")
 
