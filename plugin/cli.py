@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from redis.exceptions import RedisError
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import OperationalError
 
@@ -245,6 +246,8 @@ def schedule_refresh_command(every: int, replace: bool, rounds: int | None) -> N
             job_id, cancelled = jobs.schedule_refresh(every, replace=replace)
         except jobs.FactoryMissing as error:   # the worker could not build the app: nothing queued
             raise InputError(str(error)) from None
+        except RedisError as error:   # like a database that does not open: one line, not a traceback
+            raise CommandFailed(f"cannot reach Redis: {_one_line(error)}") from None
         for old in cancelled:
             click.echo(f"cancelled scheduled refresh {old}", err=True)
         click.echo(f"scheduled: every {every}s on queue {jobs.QUEUE_NAME} (job {job_id})")

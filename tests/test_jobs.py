@@ -213,3 +213,10 @@ def test_a_factory_this_code_cannot_import_is_refused_before_anything_is_queued(
     assert result.stderr.startswith(f"error: CUSTOMER_GROUPS_APP_FACTORY {factory!r} names no app")
     assert len(result.stderr.splitlines()) == 1
     assert on_redis.job_ids == [] and on_redis.scheduled_job_registry.get_job_ids() == []
+
+
+def test_schedule_refresh_command_with_redis_away_says_so_in_one_line(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CUSTOMER_GROUPS_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    result = app.test_cli_runner().invoke(args=["customer-groups", "schedule-refresh", "--every", "600"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot reach Redis: ") and len(result.stderr.splitlines()) == 1
