@@ -25,6 +25,7 @@ def test_manifest_matches_the_code():
     assert MANIFEST["version"] == plugin.__version__
     assert _resolve(MANIFEST["entry_point"]) is plugin.CustomerGroups
     assert set(MANIFEST["required_plans"]) <= set(PLANS) - {"free"}
+    assert set(MANIFEST["required_plans"]) == set(config.PLANS_WITH_ACCESS)
     assert MANIFEST["api"]["prefix"] == API_PREFIX
     assert MANIFEST["admin_menu"][0]["url"].rstrip("/") == ADMIN_PREFIX
     for hook in MANIFEST["hooks"].values():
