@@ -391,3 +391,20 @@ CASES += [
          [priced("l1", 2, "600", discount="200", total="1000", adj=[("b1", BUN, "-200")])],
          ("1200", "0", "200", "1000"), ["b1"]),
 ]
+
+CASES += [
+    Case("order_stack_cut_then_respread", "§2 step 5 'never more than they hold'; docs: a share beyond what a "
+         "line still holds is cut and the excess re-spread by the same weights over the lines with room "
+         "(not one spread over those lines: that would give l1 2, l2 4)",
+         [rule("c1", DIS, order_fixed("12"), products=["p3"], combinable=True),
+          rule("c2", DIS, order_fixed("7"), priority=1, combinable=True)],
+         cart(line("l1", "p1", "17"), line("l2", "p2", "48"), line("l3", "p3", "12"), line("l4", "p4", "4"),
+              line("l5", "p5", "11"), currency="JPY"),
+         # c2: 7 by 17:48:12:4:11 -> 1 / 4 / 1 / 0 / 1; l3's 1 (it holds nothing) again by 17:48:4:11 -> l2
+         [priced("l1", 1, "17", discount="1", total="16", adj=[("c2", DIS, "-1")]),
+          priced("l2", 1, "48", discount="5", total="43", adj=[("c2", DIS, "-5")]),
+          priced("l3", 1, "12", discount="12", total="0", adj=[("c1", DIS, "-12")]),
+          priced("l4", 1, "4"),
+          priced("l5", 1, "11", discount="1", total="10", adj=[("c2", DIS, "-1")])],
+         ("92", "0", "19", "73"), ["c1", "c2"]),
+]
