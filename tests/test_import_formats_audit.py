@@ -8,11 +8,15 @@ from __future__ import annotations
 import io
 
 import pytest
+from sqlalchemy import text as sql_text
 
-from plugin.imports import import_activities, import_customers, open_text
+from plugin.db import session
+from plugin.imports import checks, import_activities, import_customers, open_text
+from plugin.imports.rows import RowLoader
+from plugin.schemas import ActivityInSchema, CustomerInSchema
 
 from .test_cli_segments import assert_one_line_error, cli  # noqa: F401  (cli is a fixture)
-from .test_import_paths import import_way, new_shop, refusal, stored  # noqa: F401  (import_way is a fixture)
+from .test_import_paths import import_way, new_shop, postgresql, refusal, stored  # noqa: F401  (fixtures)
 
 #: A spreadsheet's export: a byte order mark, CRLF, headers in another case, with spaces, in another
 #: order and ending in a comma, quoted commas, quotes and line breaks, rows of empty cells and a
@@ -122,3 +126,38 @@ def test_a_bad_row_after_rows_of_empty_cells_keeps_its_number(import_way, cli, t
     shop = new_shop("UTC")
     path = write(tmp_path, "customers.csv", b"external_id,email\r\nc-5,a@example.com\r\n,\r\n \r\nc-6,not-an-email\r\n")
     assert_one_line_error(cli("import-customers", "--shop", shop.name, path), "row 5, column email: Not a valid email")
+
+
+@pytest.mark.parametrize("schema, column, cell", [
+    (CustomerInSchema, "gender", "Female"), (ActivityInSchema, "kind", "ORDER"),
+    (ActivityInSchema, "status", "No_Show"), (ActivityInSchema, "channel", "Online"),
+])
+def test_postgresql_certifies_a_choice_in_another_case(app, schema, column, cell):
+    # else every row of an export that writes ``Completed`` would go through the Python loader
+    if session().get_bind().dialect.name != "postgresql":
+        pytest.skip("the whole-file path is PostgreSQL's")
+    field = schema().fields[column]
+    certified, value = session().execute(sql_text(
+        f"SELECT {checks.certifies(field, 'cell', 'UTC')}, {checks.converts(field, 'cell', 'UTC')} "
+        "FROM (SELECT CAST(:cell AS text) AS cell) AS row"), {"cell": cell}).one()
+    assert (certified, value) == (True, cell.lower())
+    not_ascii = session().scalar(sql_text(f"SELECT {checks.certifies(field, 'cell', 'UTC')} "
+                                      "FROM (SELECT CAST(:cell AS text) AS cell) AS row"), {"cell": cell + "\u0130"})
+    assert not_ascii is False  # left to the Python loader, which refuses it in its words
+
+
+def test_postgresql_certifies_a_capitalised_export_in_sql(postgresql, monkeypatch):
+    # given: the Python loader out of reach, so a cell SQL did not certify fails the test
+    shop = new_shop("UTC")
+
+    def no_python_loader(self, row, cells):
+        raise AssertionError(f"row {row} went through the Python loader: {cells}")
+    monkeypatch.setattr(RowLoader, "load", no_python_loader)
+    # when
+    import_customers(shop, text(b"external_id,gender\nc-5,Female\n"), refresh=False)
+    import_activities(shop, text(b"external_id,customer_external_id,kind,status,channel,currency\n"
+                                 b"a-1,c-5,Order,Completed,Online,eur\n"), refresh=False)
+    # then
+    customers, _, activities, *_ = stored(shop)
+    assert [row[5] for row in customers if row[0] == "c-5"] == ["female"]
+    assert (activities[0][2:4], activities[0][6], activities[0][8]) == (("order", "completed"), "EUR", "online")

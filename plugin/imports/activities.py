@@ -55,8 +55,10 @@ class ActivityChunks:
         return data
 
     def certified_rows(self) -> list[str]:
-        """What ``prepare`` refuses, as SQL over the staged text (``bulk``): another currency."""
-        return [f"(currency IS NULL OR currency = {quote(self.currency)})"]
+        """What ``prepare`` refuses, as SQL over the staged text (``bulk``): another currency (the
+        shop's in another case is certified for letters whose upper case SQL and Python agree on)."""
+        return [f"(currency IS NULL OR currency = {quote(self.currency)} "
+                f"OR (currency ~ '^[A-Za-z]+$' AND upper(currency) = {quote(self.currency.upper())}))"]
 
     def canonical_overrides(self, data: dict[str, Any]) -> dict[str, Any]:
         """The amount as plain digits: the schema also lets other scripts' digits through."""
@@ -68,7 +70,7 @@ class ActivityChunks:
             "row_no": "r.row_no", "external_id": "r.external_id", "customer_external_id": "r.customer_external_id",
             **{name: raw.cell(name) for name in STORED if name not in ("amount_milli", "currency")},
             "amount_milli": f"(({raw.cell('amount')})::numeric * {MILLI})::bigint",
-            "currency": f"coalesce(r.currency, {quote(self.currency)})", "is_last": "true",
+            "currency": quote(self.currency), "is_last": "true",  # (a row's, certified or canonical, is the shop's)
         })
         lists = ", ".join(f"({quote(item_type)}, r.{field})" for field, item_type in ITEM_FIELDS.items())
         raw.create_view(staging.items.name, {"external_id": "r.external_id", "item_type": "lists.item_type",

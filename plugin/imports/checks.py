@@ -15,6 +15,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from .rows import lower_case_choices
+
 #: Every character ``str.strip()`` removes, so ``btrim`` in SQL trims exactly as Python does.
 WHITESPACE = "".join(chr(code) for code in range(0x3100) if chr(code).isspace())
 
@@ -47,6 +49,8 @@ def converts(field: fields.Field, cell: str, zone: str) -> str:
         return f"(lower({cell}) = 'true')"
     if type(field) is fields.Date:
         return f"({cell})::date"
+    if lower_case_choices(field):
+        return f"lower({cell})"
     if isinstance(field, fields.DateTime):
         return (f"(CASE WHEN {_has_offset(cell)} THEN ({cell})::timestamptz "
                 f"ELSE ({cell})::timestamp AT TIME ZONE {quote(zone)} END)")
@@ -80,6 +84,10 @@ def _value_check(field: fields.Field, cell: str, zone: str) -> str:
     kind = type(field)
     if kind is fields.List:
         return _list_check(field, cell)
+    if kind in (fields.String, fields.Email) and lower_case_choices(field):
+        # Read in any case (``rows``): only printable ASCII, whose lower case SQL and Python agree on.
+        lowered = f"lower({cell})"
+        return _all([f"{cell} ~ '^[ -~]*$'", *(_validator_check(check, lowered) for check in field.validators)])
     if kind in (fields.String, fields.Email):  # (``Email`` is a validator in the field's list)
         return _all([_validator_check(check, cell) for check in field.validators])
     if kind is fields.AwareDateTime and all(isinstance(check, validate.Range) for check in field.validators):

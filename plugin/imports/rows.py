@@ -137,12 +137,12 @@ def _converter(field: fields.Field, zone: ZoneInfo) -> Callable[[str], Any]:
         return _boolean
     if isinstance(field, fields.DateTime):
         return lambda text: _time(text, zone)
-    if _lower_case_choices(field):
+    if lower_case_choices(field):
         return str.lower
     return _same
 
 
-def _lower_case_choices(field: fields.Field) -> bool:
+def lower_case_choices(field: fields.Field) -> bool:
     """A field whose values are lower-case words (gender, kind, status, channel): its cells are
     read in any case, as booleans are (other systems' exports write ``Female``, ``Completed``)."""
     return any(isinstance(check, validate.OneOf) and check.choices
