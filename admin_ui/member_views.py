@@ -41,7 +41,7 @@ def show_group(key: str):
     context.update(group_insights(shop, group))
     if context["editable"]:
         context.update(_search(shop, group))
-    return render_template("customer_groups/group.html", **context)
+    return render_template("customer_groups/group.html", **context), 422 if context.get("search_error") else 200
 
 
 @admin_blueprint.post("/<key>/members/add")
@@ -92,7 +92,13 @@ def _member_request(key: str) -> tuple[Shop, Group, Customer, MemberForm]:
 
 
 def _search(shop: Shop, group: Group) -> dict[str, Any]:
-    args = _query_args(CustomerSearchArgs(), q=request.args.get("q"), page=request.args.get("search_page"))
+    """The "Add customers" results; a search the schema refuses (too long) keeps its text and is
+    explained under the box, where it was a bare 400 page that lost the group."""
+    typed = request.args.get("q", "")
+    refused = CustomerSearchArgs().validate({"q": typed}).get("q")
+    if refused:
+        return {"q": typed, "results": [], "more_results": False, "search_error": " ".join(refused)}
+    args = _query_args(CustomerSearchArgs(), q=typed, page=request.args.get("search_page"))
     query = args["q"].strip()
     if not query:
         return {"q": "", "results": [], "more_results": False}
