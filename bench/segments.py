@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
+import import_floor  # noqa: E402
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from flask import has_app_context  # noqa: E402
@@ -418,6 +419,10 @@ def step_import(app, shop_id: int, customers_path: Path, activities_path: Path) 
     result["ratio_total"] = round(plugin_total / copy_total, 2)
     result["target_ratio"] = TARGET_IMPORT_RATIO
     result["meets_target"] = result["ratio_total"] <= TARGET_IMPORT_RATIO
+    result.update(import_floor.measure(app.config["SQLALCHEMY_DATABASE_URI"], shop_id, log))
+    for variant in import_floor.VARIANTS:
+        floor = result[f"floor_customers{variant}"]["seconds"] + result[f"floor_activities{variant}"]["seconds"]
+        result[f"floor_ratio{variant}"] = round(floor / copy_total, 2)
 
     log("VACUUM (ANALYZE) after the import (as autovacuum would soon after)…")
     started = time.perf_counter()
@@ -900,6 +905,17 @@ def markdown(result: dict) -> str:
         total_plugin = imp["plugin_customers"]["seconds"] + imp["plugin_activities"]["seconds"]
         total_copy = imp["copy_customers"]["seconds"] + imp["copy_activities"]["seconds"]
         lines += [f"| both | {total_plugin:.1f} s | {total_copy:.1f} s | **{imp['ratio_total']}×** |", ""]
+        if "floor_ratio" in imp:
+            lines += ["| The floor: the rows written, COPYed in binary into copies of the tables | customers | activities | "
+                      "ratio to the COPY of the files |", "|---|---|---|---|"]
+            for variant, label in (("", "same indexes and foreign keys"),
+                                   ("_without_shop_foreign_keys", "same, without the foreign keys to `cg_shops`"),
+                                   ("_without_foreign_keys", "same indexes, no foreign key")):
+                customers, activities = imp[f"floor_customers{variant}"], imp[f"floor_activities{variant}"]
+                lines.append(f"| {label} | {customers['seconds']:.1f} s (CPU {customers['postgres_cpu_s']} s) | "
+                             f"{activities['seconds']:.1f} s (CPU {activities['postgres_cpu_s']} s) | "
+                             f"**{imp[f'floor_ratio{variant}']}×** |")
+            lines.append("")
     if ref := result.get("refresh"):
         lines += ["| Full refresh | total | RFM (`refresh_scores`) | " + " | ".join(PRESET_KEYS) + " |",
                   "|---|---|---|" + "---|" * len(PRESET_KEYS)]

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId
 from ..money import milli_text
-from ._columns import UtcDateTime, created_at, shop_fk, updated_at
+from ._columns import UtcDateTime, created_at, shop_column, shop_fk, updated_at
 
 KINDS = ("order", "appointment")
 STATUSES = ("completed", "booked", "cancelled", "no_show")
@@ -33,7 +33,7 @@ class Activity(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_id: Mapped[int] = shop_fk(indexed=False)
+    shop_id: Mapped[int] = shop_column()
     external_id: Mapped[str] = mapped_column(String(128))
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("cg_customers.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16), default="order")
@@ -74,7 +74,7 @@ class ActivityItem(Base):
     )
     item_type: Mapped[str] = mapped_column(String(8), primary_key=True)
     value: Mapped[str] = mapped_column(String(128), primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("cg_shops.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = shop_column()
 
 
 class Delivery(Base):
