@@ -106,7 +106,7 @@ CUSTOMER_CELLS = {
     "city": (TEXT_VALID, TEXT_INVALID), "card_number": (TEXT_VALID, _pool("x" * 65, "a\x00b")),
     "phone": (_pool("+40 721 000 111", "1" * 32, "\u0661"), _pool("1" * 33)),
     "email": (EMAIL_VALID, EMAIL_INVALID),
-    "gender": (_pool("female", "male", "other", "unknown", " male"), _pool("Female", "robot", "f")),
+    "gender": (_pool("female", "male", "other", "unknown", " male", "Female", "MALE"), _pool("robot", "f", "\u0130")),
     "birthday": (_pool("1990-02-28", "2000-02-29", "0001-01-01", "9999-12-31", "19900228", "2024-W22-6", "1990-02-28 "),
                  _pool("1999-02-29", "1990-2-28", "0000-01-01", "1990-02-28T00:00", "31.12.1990",
                        "\u0661\u0669\u0669\u0660-01-01", "2024-06-31")),
@@ -118,13 +118,14 @@ CUSTOMER_CELLS = {
 ACTIVITY_CELLS = {
     "external_id": (_pool("a-1", "a-2", "a-3", " a-1", "x" * 128), _pool("", "x" * 129)),
     "customer_external_id": (_pool("c-1", "c-2", "c-3", " c-1 ", "c-4"), _pool("c-404", "", "C-1")),
-    "kind": (_pool("order", "appointment"), _pool("Order", "visit")),
-    "status": (_pool("completed", "booked", "cancelled", "no_show"), _pool("lost", "done")),
+    "kind": (_pool("order", "appointment", "Order", "APPOINTMENT"), _pool("visit", "\u0130order")),
+    # (a choice is read in any case: the Kelvin sign is a K to Python; a dotted I is no i)
+    "status": (_pool("completed", "booked", "cancelled", "no_show", "No_Show", "boo\u212aed"), _pool("lost", "done")),
     "occurred_at": (TIME_VALID, TIME_INVALID),
     "amount": (AMOUNT_VALID, AMOUNT_INVALID),
-    "currency": (_pool("EUR", " EUR "), _pool("eur", "USD", "EURO", "E")),
+    "currency": (_pool("EUR", " EUR ", "eur", "Eur"), _pool("USD", "EURO", "E", "\u0435ur")),
     "location": (TEXT_VALID, TEXT_INVALID),
-    "channel": (_pool("online", "offline"), _pool("Online", "bike")),
+    "channel": (_pool("online", "offline", "Online"), _pool("bike", "onl\u0130ne")),
     "product_ids": (ITEMS_VALID, ITEMS_INVALID), "category_ids": (ITEMS_VALID, ITEMS_INVALID),
     "staff": (ITEMS_VALID, ITEMS_INVALID),
 }
