@@ -1,7 +1,9 @@
 """An outside checker's hand-computed SPEC §2 carts, run through `customer-groups evaluate`.
 
 The cases (blind_cases_*.py) were written from SPEC §2 and docs/pricing.md alone; the command is
-the engine as a checker meets it: files in, JSON out, bad input one line on stderr and exit 2."""
+the engine as a checker meets it: files in, JSON out, bad input one line on stderr and exit 2.
+Every case goes through the command's entry point in-process (the console script calls the same
+``main``); the installed script itself is run for one priced cart and one refusal."""
 from __future__ import annotations
 
 import json
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from rules.cli import main
 from tests.rules.blind_cases_edges import BAD_INPUTS as MORE_BAD_INPUTS, CASES as EDGE_CASES
 from tests.rules.blind_cases_rules import BAD_INPUTS as SPEC_BAD_INPUTS, CASES as RULE_CASES
 from tests.rules.blind_cases_stages import CASES as STAGE_CASES
@@ -18,15 +21,20 @@ from tests.rules.blind_spec_builders import cart, line, project
 
 CASES = STAGE_CASES + RULE_CASES + EDGE_CASES
 BAD_INPUTS = SPEC_BAD_INPUTS + MORE_BAD_INPUTS
-COMMAND = str(Path(sys.executable).with_name("customer-groups"))
+SCRIPT = str(Path(sys.executable).with_name("customer-groups"))
 
 
-def evaluate(tmp_path: Path, rules_text: str, cart_text: str) -> subprocess.CompletedProcess:
+def _files(tmp_path: Path, rules_text: str, cart_text: str) -> list[str]:
     rules_file, cart_file = tmp_path / "rules.json", tmp_path / "cart.json"
     rules_file.write_text(rules_text)
     cart_file.write_text(cart_text)
-    return subprocess.run([COMMAND, "evaluate", "--rules", str(rules_file), "--cart", str(cart_file)],
-                          capture_output=True, text=True, timeout=60)
+    return ["evaluate", "--rules", str(rules_file), "--cart", str(cart_file)]
+
+
+def evaluate(tmp_path: Path, capsys, rules_text: str, cart_text: str) -> tuple[int, str, str]:
+    code = main(_files(tmp_path, rules_text, cart_text))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def test_there_are_at_least_fifty_distinct_carts():
@@ -35,30 +43,43 @@ def test_there_are_at_least_fifty_distinct_carts():
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_cli_prices_the_cart_as_computed_by_hand(tmp_path, case):
+def test_cli_prices_the_cart_as_computed_by_hand(tmp_path, capsys, case):
     # given
     expected = case.expected()
     # when
-    result = evaluate(tmp_path, json.dumps(case.rules), json.dumps(case.cart))
+    code, out, err = evaluate(tmp_path, capsys, json.dumps(case.rules), json.dumps(case.cart))
     # then
-    assert result.returncode == 0, result.stderr
-    assert project(json.loads(result.stdout)) == expected, case.cite
+    assert code == 0, err
+    assert project(json.loads(out)) == expected, case.cite
 
 
 @pytest.mark.parametrize("name, cite, rules, bad_cart, field", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
-def test_cli_refuses_bad_input_naming_the_field(tmp_path, name, cite, rules, bad_cart, field):
-    result = evaluate(tmp_path, json.dumps(rules), json.dumps(bad_cart))
-    assert result.returncode == 2, cite
-    assert result.stdout == ""
-    message = result.stderr.rstrip("\n")
+def test_cli_refuses_bad_input_naming_the_field(tmp_path, capsys, name, cite, rules, bad_cart, field):
+    code, out, err = evaluate(tmp_path, capsys, json.dumps(rules), json.dumps(bad_cart))
+    assert code == 2, cite
+    assert out == ""
+    message = err.rstrip("\n")
     assert "\n" not in message and field in message, message
 
 
 @pytest.mark.parametrize("which", ["rules", "cart"])
-def test_cli_refuses_malformed_json_in_one_line(tmp_path, which):
+def test_cli_refuses_malformed_json_in_one_line(tmp_path, capsys, which):
     good_rules, good_cart = "[]", json.dumps(cart(line("l1", "p1", "1.00")))
     rules_text, cart_text = ("[{", good_cart) if which == "rules" else (good_rules, '{"currency": "EUR",')
-    result = evaluate(tmp_path, rules_text, cart_text)
-    assert result.returncode == 2
-    message = result.stderr.rstrip("\n")
+    code, _, err = evaluate(tmp_path, capsys, rules_text, cart_text)
+    assert code == 2
+    message = err.rstrip("\n")
     assert "\n" not in message and which in message and "JSON" in message, message
+
+
+def test_the_installed_script_prices_and_refuses(tmp_path):
+    case = CASES[1]  # all four stages on one cart
+    priced = subprocess.run([SCRIPT, *_files(tmp_path, json.dumps(case.rules), json.dumps(case.cart))],
+                            capture_output=True, text=True, timeout=60)
+    assert priced.returncode == 0, priced.stderr
+    assert project(json.loads(priced.stdout)) == case.expected()
+    name, cite, rules, bad_cart, field = BAD_INPUTS[0]
+    refused = subprocess.run([SCRIPT, *_files(tmp_path, json.dumps(rules), json.dumps(bad_cart))],
+                             capture_output=True, text=True, timeout=60)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.count("\n") == 1 and field in refused.stderr
