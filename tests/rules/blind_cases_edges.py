@@ -206,48 +206,7 @@ CASES = [
          cart(line("l1", "p1", "5.00")),
          [priced("l1", 1, "5.00")],
          ("5.00", "0.00", "0.00", "5.00"), ["gf2"], gifts=[("g2", "Pen", 1, "gf2")]),
-]
 
-
-def _rule_with(**changes) -> dict:
-    document = rule("r1", DIS, percent("10"))
-    document.update(changes)
-    return document
-
-
-def _line_with(**changes) -> dict:
-    return {**line("l1", "p1", "1.00"), **changes}
-
-
-GOOD_CART = cart(line("l1", "p1", "1.00"))
-
-#: docs/pricing.md 'Input that is refused': (name, cite, rules, cart, field the error names)
-BAD_INPUTS = [
-    ("discount_percent_zero", "docs: a percent ≤ 0 refused", [_rule_with(value=percent("0"))], GOOD_CART,
-     "rules[0].value.amount"),
-    ("negative_fixed", "docs: negative amounts refused", [_rule_with(value=fixed("-1.00"))], GOOD_CART,
-     "rules[0].value.amount"),
-    ("bundle_without_components", "docs: a bundle without components",
-     [rule("b1", BUN, fixed_price("5.00"))], GOOD_CART, "rules[0].components"),
-    ("unknown_applies_to_field", "docs: unknown fields anywhere (applies_to.brands)",
-     [_rule_with(applies_to={"brands": ["x"]})], GOOD_CART, "rules[0].applies_to.brands"),
-    ("time_without_offset", "§2 'ISO 8601 with offset'", [_rule_with(starts_at="2026-11-23T12:00:00")],
-     GOOD_CART, "rules[0].starts_at"),
-    ("duplicate_rule_ids", "docs: duplicate rule ids", [_rule_with(), _rule_with()], GOOD_CART, "rules[1].id"),
-    ("duplicate_line_ids", "docs: duplicate line ids", [_rule_with()],
-     cart(line("l1", "p1", "1.00"), line("l1", "p2", "1.00")), "cart.lines[1].id"),
-    ("price_finer_than_currency", "docs: a price with more decimals than the currency", [_rule_with()],
-     cart(_line_with(unit_price="1.005")), "cart.lines[0].unit_price"),
-    ("fractional_quantity", "§2 quantity is a whole number of units", [_rule_with()],
-     cart(_line_with(quantity=1.5)), "cart.lines[0].quantity"),
-    ("float_price", "docs: floats refused", [_rule_with()], cart(_line_with(unit_price=1.5)),
-     "cart.lines[0].unit_price"),
-    ("component_quantity_zero", "docs: quantities < 1",
-     [rule("b1", BUN, fixed_price("5.00"), components=[component(0, products=["p1"])])], GOOD_CART,
-     "rules[0].components[0].quantity"),
-]
-
-CASES += [
     Case("each_set_spread_on_its_own", "§2 step 3 'The set's discount is spread over its units' (per set, "
          "then summed per line: 0.33 + 0.33, not 2.00 spread once as 0.67 / 1.33)",
          [rule("b1", BUN, fixed_price("2.00"),
@@ -339,9 +298,7 @@ CASES += [
          [priced("l1", 1, "20.00", discount="2.00", total="18.00", adj=[("b1", BUN, "-2.00")]),
           priced("l2", 1, "15.00", discount="2.00", total="13.00", adj=[("o1", DIS, "-2.00")])],
          ("35.00", "0.00", "4.00", "31.00"), ["b1", "o1"]),
-]
 
-CASES += [
     Case("order_fixed_is_no_line_candidate", "§2 step 4 line discounts are 'percent, fixed per unit'; an "
          "order_fixed rule competes only in step 5",
          [rule("o1", DIS, order_fixed("5.00")), rule("c1", DIS, percent("10"), priority=1, combinable=True)],
@@ -390,9 +347,7 @@ CASES += [
          cart(line("l1", "p1", "600", 2), currency="JPY"),
          [priced("l1", 2, "600", discount="200", total="1000", adj=[("b1", BUN, "-200")])],
          ("1200", "0", "200", "1000"), ["b1"]),
-]
 
-CASES += [
     Case("order_stack_cut_then_respread", "§2 step 5 'never more than they hold'; docs: a share beyond what a "
          "line still holds is cut and the excess re-spread by the same weights over the lines with room "
          "(not one spread over those lines: that would give l1 2, l2 4)",
@@ -407,4 +362,43 @@ CASES += [
           priced("l4", 1, "4"),
           priced("l5", 1, "11", discount="1", total="10", adj=[("c2", DIS, "-1")])],
          ("92", "0", "19", "73"), ["c1", "c2"]),
+]
+
+
+def _rule_with(**changes) -> dict:
+    document = rule("r1", DIS, percent("10"))
+    document.update(changes)
+    return document
+
+
+def _line_with(**changes) -> dict:
+    return {**line("l1", "p1", "1.00"), **changes}
+
+
+GOOD_CART = cart(line("l1", "p1", "1.00"))
+
+#: docs/pricing.md 'Input that is refused': (name, cite, rules, cart, field the error names)
+BAD_INPUTS = [
+    ("discount_percent_zero", "docs: a percent ≤ 0 refused", [_rule_with(value=percent("0"))], GOOD_CART,
+     "rules[0].value.amount"),
+    ("negative_fixed", "docs: negative amounts refused", [_rule_with(value=fixed("-1.00"))], GOOD_CART,
+     "rules[0].value.amount"),
+    ("bundle_without_components", "docs: a bundle without components",
+     [rule("b1", BUN, fixed_price("5.00"))], GOOD_CART, "rules[0].components"),
+    ("unknown_applies_to_field", "docs: unknown fields anywhere (applies_to.brands)",
+     [_rule_with(applies_to={"brands": ["x"]})], GOOD_CART, "rules[0].applies_to.brands"),
+    ("time_without_offset", "§2 'ISO 8601 with offset'", [_rule_with(starts_at="2026-11-23T12:00:00")],
+     GOOD_CART, "rules[0].starts_at"),
+    ("duplicate_rule_ids", "docs: duplicate rule ids", [_rule_with(), _rule_with()], GOOD_CART, "rules[1].id"),
+    ("duplicate_line_ids", "docs: duplicate line ids", [_rule_with()],
+     cart(line("l1", "p1", "1.00"), line("l1", "p2", "1.00")), "cart.lines[1].id"),
+    ("price_finer_than_currency", "docs: a price with more decimals than the currency", [_rule_with()],
+     cart(_line_with(unit_price="1.005")), "cart.lines[0].unit_price"),
+    ("fractional_quantity", "§2 quantity is a whole number of units", [_rule_with()],
+     cart(_line_with(quantity=1.5)), "cart.lines[0].quantity"),
+    ("float_price", "docs: floats refused", [_rule_with()], cart(_line_with(unit_price=1.5)),
+     "cart.lines[0].unit_price"),
+    ("component_quantity_zero", "docs: quantities < 1",
+     [rule("b1", BUN, fixed_price("5.00"), components=[component(0, products=["p1"])])], GOOD_CART,
+     "rules[0].components[0].quantity"),
 ]
