@@ -113,7 +113,8 @@ def _query_args(schema, **given: str | None) -> dict[str, Any]:
     try:
         return schema.load({name: value for name, value in given.items() if value is not None})
     except ValidationError as error:
-        raise BadRequest(f"Invalid page arguments: {error.messages_dict}") from None
+        problems = " ".join(f"{name}: {' '.join(texts)}" for name, texts in error.messages_dict.items())
+        raise BadRequest(f"Invalid page arguments. {problems} Follow the page's own links instead.") from None
 
 
 def _has_stored_members(group: Group) -> bool:

@@ -19,3 +19,13 @@ def test_a_too_long_member_search_is_explained_under_the_search_box(client, shop
     assert "128" in field_error(page, "q")
     assert f'value="{typed}"' in page
     assert 'id="members-title"' in page
+
+
+def test_a_hand_edited_page_argument_is_refused_in_words_not_as_a_python_dict(client, shop, admin, make_group):
+    group = make_group(shop.shop, "VIP")
+    admin.login(shop.shop)
+    response = client.get(f"{ADMIN}/{group.key}", query_string={"after": "abc"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "after: Not a valid integer." in page
+    assert "{" not in page.split("<body", 1)[-1] and "[&#39;" not in page
