@@ -24,7 +24,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from .db import session
@@ -34,6 +37,8 @@ from .models._columns import utcnow
 
 #: The rq queue the plugin's jobs go to (the worker listens on it).
 QUEUE_NAME = "customer-groups"
+#: What rq says of a job that ended without finishing; nothing will run it again.
+ENDED_UNFINISHED = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +48,17 @@ class FactoryMissing(RuntimeError):
     demo's default): every job queued would fail in the worker, and an export wait forever."""
 
 
-def enqueue(function: Callable[..., Any], *args: Any) -> str:
-    """Run ``function(*args)`` in the background; returns the job id.
+def enqueue(function: Callable[..., Any], *args: Any, job_id: str | None = None) -> str:
+    """Run ``function(*args)`` in the background; returns the job id (``job_id`` when given, so a
+    caller can record it before the job starts).
 
     Without a Redis URL the job runs now, in process, before this returns; either way the
     caller never sees the job's exception (it is logged, and rq keeps failed jobs).
     """
     path = function_path(function)
     url = current_app.config["CUSTOMER_GROUPS_REDIS_URL"]
+    job_id = job_id or uuid.uuid4().hex
     if not url:
-        job_id = uuid.uuid4().hex
         try:
             _run_in_context(current_app._get_current_object(), path, args)
         except Exception:
@@ -61,8 +67,25 @@ def enqueue(function: Callable[..., Any], *args: Any) -> str:
     job = queue().enqueue(
         run_job, app_factory(), path, *args,
         job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"], description=f"customer-groups {path}",
+        job_id=job_id,
     )
     return job.id
+
+
+def ended_unfinished(job_id: str) -> bool:
+    """Whether rq says the job ended without finishing (failed, stopped, canceled) or holds it no
+    more (expired, deleted, Redis emptied): a job killed mid-way (SIGKILL, out of memory, past its
+    timeout) never reaches its own error handling, so only rq knows. False while Redis is away:
+    nothing is known then."""
+    try:
+        with Redis.from_url(current_app.config["CUSTOMER_GROUPS_REDIS_URL"]) as connection:
+            status = Job.fetch(job_id, connection=connection).get_status(refresh=False)
+    except NoSuchJobError:
+        return True
+    except RedisError as error:
+        log.warning("customer-groups: cannot ask Redis about job %s (%s)", job_id, error)
+        return False
+    return status in ENDED_UNFINISHED
 
 
 def queue() -> Queue:

@@ -403,6 +403,36 @@ def test_a_background_export_not_ready_yet_says_so_and_reloads(client, populatio
     assert client.get(f"{status_url}/download").status_code == 409
 
 
+def test_a_background_export_whose_job_rq_ended_says_it_stopped_and_stops_reloading(client, population, exports_in,
+                                                                                    monkeypatch):
+    from plugin.exports import background
+    monkeypatch.setattr("admin_ui.customer_views.INLINE_EXPORT_LIMIT", 0)
+    monkeypatch.setattr(background, "enqueue", lambda *args, **kwargs: "queued")
+    status_url = client.post(EXPORT, data={"csv": "CSV"}).headers["Location"]
+    # when: on rq, which says the job ended without finishing (tests/test_jobs.py asks a real one)
+    monkeypatch.setitem(client.application.config, "CUSTOMER_GROUPS_REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(background, "ended_unfinished", lambda job_id: True)
+    page = client.get(status_url).text
+    # then
+    assert 'data-state="failed"' in page and "Preparing" not in page and "http-equiv" not in page
+    assert re.search(r'id="export-error">([^<]+)<', page).group(1) == "The export stopped before it finished; start it again."
+    assert client.get(f"{status_url}/download").status_code == 409
+
+
+def test_the_export_page_says_when_it_started_on_the_shops_clock(client, population, exports_in, monkeypatch):
+    from plugin.exports import export_status
+    population.timezone = "Pacific/Kiritimati"  # UTC+14: never the same day and hour as UTC
+    session().commit()
+    monkeypatch.setattr("admin_ui.customer_views.INLINE_EXPORT_LIMIT", 0)
+    status_url = client.post(EXPORT, data={"csv": "CSV"}).headers["Location"]
+    created = datetime.fromisoformat(export_status(population, status_url.rsplit("/", 1)[1]).created_at)
+    page = client.get(status_url).text
+    started = re.search(r'started <time id="export-started" datetime="([^"]+)">([^<]+)</time>\.', page)
+    assert started.group(1) == created.isoformat()
+    assert started.group(2) == (created + timedelta(hours=14)).strftime("%Y-%m-%d %H:%M")
+    assert "UTC" not in page
+
+
 def test_another_shops_export_is_a_404(client, population, exports_in, make_shop, make_customer):
     from plugin.exports import start_export
     other = make_shop("Shop B").shop

@@ -191,6 +191,30 @@ def test_a_failed_export_says_why_and_has_no_file(shop_with_people, instance, mo
     assert list((instance / "exports" / str(shop_with_people.id)).glob("*.csv")) == []
 
 
+def test_an_export_cut_short_in_process_is_failed_not_preparing_for_ever(shop_with_people, instance, monkeypatch):
+    def cut_short(*_args, **_kwargs):
+        raise SystemExit(1)  # how gunicorn stops a request past its timeout
+
+    monkeypatch.setattr(background, "export_customers", cut_short)
+    with pytest.raises(SystemExit):
+        start_export(shop_with_people, "standard", "csv")
+    [status_file] = (instance / "exports" / str(shop_with_people.id)).glob("*.json")
+    status = export_status(shop_with_people, status_file.stem)
+    assert (status.state, status.error) == ("failed", background.STOPPED)
+
+
+def test_an_export_that_cannot_be_queued_leaves_nothing_behind(shop_with_people, instance, monkeypatch):
+    def refused(*_args, **_kwargs):
+        raise ConnectionError("Redis refused the connection")
+
+    kept = start_export(shop_with_people, "standard", "csv")
+    monkeypatch.setattr(background, "enqueue", refused)
+    with pytest.raises(ConnectionError):
+        start_export(shop_with_people, "standard", "xlsx")
+    assert sorted(path.name for path in (instance / "exports" / str(shop_with_people.id)).iterdir()) == [
+        f"{kept}.csv", f"{kept}.json"]
+
+
 def test_a_bad_background_export_is_refused_before_it_is_queued(shop_with_people, instance):
     with pytest.raises(NotFound):
         start_export(shop_with_people, "nope", "csv")

@@ -1,7 +1,9 @@
 """Background jobs: in process without Redis; on a real Redis, queued and run by rq's SimpleWorker."""
 from __future__ import annotations
 
+import json
 import os
+import signal
 import uuid
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from plugin import jobs
 from plugin.db import session
 from plugin.errors import Conflict
-from plugin.exports import export_file, export_status, start_export
+from plugin.exports import background, export_file, export_status, start_export
 from plugin.models import Group, Shop
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -153,6 +155,67 @@ def test_with_redis_an_export_is_queued_then_finished_by_the_worker(app, shop, o
     assert export_file(shop.shop, export_id).read_text().splitlines()[1].startswith("c-1,")
 
 
+def saved_state(shop_id: int, export_id: str) -> str:
+    """What the status file itself says, before ``export_status`` asks rq."""
+    return json.loads((background.exports_directory(shop_id) / f"{export_id}.json").read_text())["state"]
+
+
+def test_an_export_whose_worker_is_killed_mid_way_is_failed_not_preparing_for_ever(
+        app, shop, on_redis, redis_connection, monkeypatch):
+    from rq import Worker
+
+    # given: the job's work horse dies from SIGKILL while writing (out of memory, killed by hand)
+    def killed(*_args):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(background, "export_customers", killed)  # the forked horse inherits it
+    export_id = start_export(shop.shop, "standard", "csv")
+    session().commit()
+    # when: rq's forking worker runs it
+    Worker([on_redis], connection=redis_connection).work(burst=True)
+    # then: the status file still says running (no Python ran to update it), but rq says failed
+    assert saved_state(shop.shop.id, export_id) == "running"
+    status = export_status(shop.shop, export_id)
+    assert (status.state, status.error) == ("failed", background.STOPPED)
+    assert not status.ready
+
+
+@pytest.mark.parametrize("end", [
+    pytest.param(lambda job: job.cancel(), id="canceled"),
+    pytest.param(lambda job: job.delete(), id="lost from Redis"),
+])
+def test_an_export_whose_job_rq_ended_or_lost_is_failed(app, shop, on_redis, end):
+    export_id = start_export(shop.shop, "standard", "csv")
+    assert export_status(shop.shop, export_id).state == "queued"
+    # when
+    end(on_redis.fetch_job(export_status(shop.shop, export_id).job_id))
+    # then
+    status = export_status(shop.shop, export_id)
+    assert (status.state, status.error) == ("failed", background.STOPPED)
+    with pytest.raises(Conflict):
+        export_file(shop.shop, export_id)
+
+
+def test_an_export_waiting_for_a_worker_stays_queued_even_while_redis_is_away(app, shop, on_redis):
+    export_id = start_export(shop.shop, "standard", "csv")
+    job_id = export_status(shop.shop, export_id).job_id
+    assert on_redis.job_ids == [job_id]
+    app.config["CUSTOMER_GROUPS_REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    assert export_status(shop.shop, export_id).state == "queued"  # not known to have failed
+
+
+def test_an_export_redis_refuses_leaves_nothing_behind(app, shop, on_redis, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def refused(*_args, **_kwargs):
+        raise RedisDown("Connection refused")
+
+    monkeypatch.setattr(jobs.Queue, "enqueue", refused)
+    with pytest.raises(RedisDown):
+        start_export(shop.shop, "standard", "csv")
+    assert list(background.exports_directory(shop.shop.id).iterdir()) == []
+
+
 def test_the_scheduled_refresh_queues_every_shop_and_comes_back_later(app, make_shop, on_redis, redis_connection):
     first, second = make_shop("A").shop, make_shop("B").shop
     # when
@@ -208,6 +271,7 @@ def test_a_factory_this_code_cannot_import_is_refused_before_anything_is_queued(
         jobs.enqueue(rename_shop, shop.shop.id, "never")
     with pytest.raises(jobs.FactoryMissing):
         start_export(shop.shop, "standard", "csv")
+    assert list(background.exports_directory(shop.shop.id).glob("*")) == []  # no export left queued
     result = app.test_cli_runner().invoke(args=["customer-groups", "schedule-refresh", "--every", "600"])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: CUSTOMER_GROUPS_APP_FACTORY {factory!r} names no app")
