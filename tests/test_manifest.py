@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from pathlib import Path
 
 from blinker import Signal
@@ -54,7 +55,13 @@ def test_the_manifest_names_the_signals_a_host_can_subscribe_to():
     assert set(MANIFEST["signals"]) == {value.name for value in vars(signals).values() if isinstance(value, Signal)}
 
 
-def test_the_readme_configuration_table_names_every_setting():
+def test_the_readme_configuration_table_names_every_setting(monkeypatch):
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     assert {key for key in config.DEFAULTS if f"`{key}`" not in table} == set()
+    # and a setting the demo reads from an environment variable of another name is set by that variable there
+    renamed = re.findall(r"^\| `(\w+)` \(in the demo, the environment variable `(\w+)`\)", table, re.M)
+    assert renamed == [("CUSTOMER_GROUPS_REDIS_URL", "REDIS_URL")]
+    for setting, variable in renamed:
+        monkeypatch.setenv(variable, f"set by {variable}")
+        assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config[setting] == f"set by {variable}"
