@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any, Iterable
 
+import orjson
+
 from .errors import NotFound, ValidationFailed
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -58,7 +60,7 @@ def loads(text: str | bytes, *, field: str = "") -> Any:
     document itself (an object's keys are named alone when empty). A document without a NUL or
     surrogate escape is not walked, so a normal one costs only its parse and one search."""
     try:
-        document = json.loads(text)
+        document = _parsed(text)
     except RecursionError:
         raise TooDeep(field, "is nested too deeply to read") from None
     except ValueError as error:  # a UnicodeDecodeError too
@@ -68,6 +70,26 @@ def loads(text: str | bytes, *, field: str = "") -> Any:
         if where is not None:
             raise Unstorable(where, document)
     return document
+
+
+def _parsed(text: str | bytes) -> Any:
+    """``json.loads(text)``, read by orjson when it reads it the same way: a W1 cart in half
+    the instructions. orjson refuses what json alone takes (NaN, a lone surrogate, a byte order
+    mark, another encoding than UTF-8, nesting past 1024), and json then reads it as before; the
+    one thing orjson takes differently is an integer past 64 bits (a float), so a body with 19
+    digits in a row anywhere goes to json alone."""
+    if type(text) is bytes and _DIGIT_RUN not in text.translate(_DIGITS_ONLY):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
+#: Every digit as "0" and any other byte as a space, and the run of digits that could spell an
+#: integer past 64 bits (the smallest such, 2**63, has 19).
+_DIGITS_ONLY = bytes(ord("0") if byte in b"0123456789" else ord(" ") for byte in range(256))
+_DIGIT_RUN = b"0" * 19
 
 
 def _may_hold_unstorable(text: str | bytes) -> bool:
