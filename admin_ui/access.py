@@ -49,6 +49,16 @@ def _refuse_nul_characters() -> None:
         raise BadRequest("The request holds a NUL character (U+0000), which no field accepts: remove it and try again.")
 
 
+@admin_blueprint.after_request
+def _refuse_framing_by_other_sites(response: Response) -> Response:
+    """Only the host's own pages may frame the admin: another site framing it could lead a
+    signed-in admin into pressing Delete group or a rule's switch (clickjacking). A header the
+    host has already set is kept."""
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+    return response
+
+
 def current_shop() -> Shop:
     return g.customer_groups_admin_shop
 

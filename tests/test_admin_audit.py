@@ -2,6 +2,8 @@
 next to their field), each pinned by the test that failed before its fix."""
 from __future__ import annotations
 
+import pytest
+
 from .test_admin_ui import ADMIN, field_error
 
 
@@ -29,3 +31,14 @@ def test_a_hand_edited_page_argument_is_refused_in_words_not_as_a_python_dict(cl
     assert response.status_code == 400
     assert "after: Not a valid integer." in page
     assert "{" not in page.split("<body", 1)[-1] and "[&#39;" not in page
+
+
+@pytest.mark.parametrize("path", ["/", "/new", "/vip/delete", "/rules/", "/customers/", "/nope"])
+def test_other_sites_may_not_frame_the_admin_pages(client, shop, admin, make_group, path):
+    # no header said who may frame the pages: any site could overlay a signed-in admin's Delete button
+    make_group(shop.shop, "VIP")
+    admin.login(shop.shop)
+    response = client.get(f"{ADMIN}{path}")
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+

@@ -3,7 +3,11 @@ the API (script payloads, one-word names wider than a phone) shown as typed, run
 never widening a page."""
 from __future__ import annotations
 
+import threading
+
 import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Response
 
 from plugin.db import session
 from plugin.hooks import activity_recorded
@@ -90,3 +94,25 @@ def test_script_payloads_from_the_api_and_the_forms_show_as_typed_and_never_run(
 def _group_keys(page, demo_url: str) -> list[str]:
     page.goto(f"{demo_url}{ADMIN}/")
     return page.eval_on_selector_all("tr[data-group]", "rows => rows.map(row => row.dataset.group)")
+
+
+def test_a_page_of_another_site_cannot_frame_the_admin(browser, demo_url):
+    # given a page served on another port of the same host (another origin, but the same site,
+    # so the browser sends the admin's session cookie along) that frames the groups table
+    page = browser.new_page()
+    log_in(page, demo_url)
+    framing = Response(f'<iframe id="admin" src="{demo_url}{ADMIN}/"></iframe>', mimetype="text/html")
+    server = make_server("127.0.0.1", 0, framing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_port}/")
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    # then the browser refuses to show the groups table inside it
+    framed = next(frame for frame in page.frames if frame != page.main_frame)
+    assert framed.url != f"{demo_url}{ADMIN}/"
+    assert page.frame_locator("#admin").locator("#groups").count() == 0
+    page.close()
