@@ -7,7 +7,8 @@ from typing import Any
 from flask import render_template, request
 from flask_wtf import FlaskForm
 from wtforms import (
-    FieldList, Form, FormField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField,
+    FieldList, Form, FormField, HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField,
+    TextAreaField,
 )
 
 from plugin.errors import CustomerGroupsError
@@ -40,9 +41,17 @@ class CartRow(Form):
 
 
 class SimulateForm(FlaskForm):
+    """Who shops, when, under which rules, and the cart.
+
+    Enter in a field presses the form's first (hidden) button, the same for every field, so
+    ``customer_q_shown`` remembers the search text the page showed: Enter after changing it
+    searches, as the Search button beside it would; otherwise Enter simulates.
+    """
+
     groups = SelectMultipleField("Groups", validate_choice=False)
     customer_id = StringField("Customer id")
     customer_q = StringField("Find a customer")
+    customer_q_shown = HiddenField()
     now = StringField("At")
     rules_source = RadioField("Rules", choices=[SelectChoice("shop", "This shop's rules"), SelectChoice("json", "Rules pasted below")],
                               default="shop", validate_choice=False)
@@ -88,6 +97,14 @@ class SimulateForm(FlaskForm):
         if not document["lines"]:
             self.form_errors = [*self.form_errors, "Add at least one line to the cart."]
         return None if self.has_problems else document
+
+    def action(self) -> str:
+        """The button pressed: ``search`` or ``simulate``, Enter (``enter``) read as said above."""
+        pressed = request.form.get("action")
+        if pressed != "enter":
+            return pressed or "simulate"
+        typed = (self.customer_q.data or "").strip()
+        return "search" if typed and typed != (self.customer_q_shown.data or "").strip() else "simulate"
 
     def rule_documents(self) -> list[Any] | None:
         """None for the shop's own rules; else the pasted list (errors are marked on the field)."""
@@ -148,7 +165,7 @@ def rules_simulate():
     if chosen := request.form.get("use_customer"):
         form.customer_id.data, form.groups.data = chosen, []
         return _page(shop, form, context)
-    if request.form.get("action") == "search":
+    if form.action() == "search":
         query = (form.customer_q.data or "").strip()
         context["results"] = customer_search.search_customers(shop, q=query, per_page=SEARCH_RESULTS)[0] if query else []
         return _page(shop, form, context)
@@ -183,6 +200,7 @@ def _page(shop: Shop, form: SimulateForm, context: dict[str, Any], *, status: in
     options = [GroupChip(key, group) for key, group in by_key.items()]
     options += [GroupChip(key, None) for key in chosen if key not in by_key]
     rows = {line_id(number): row for number, row in enumerate(form.lines)}
+    form.customer_q_shown.data = form.customer_q.data
     return render_template(
         "customer_groups/rules/simulate.html", form=form, shop=shop, group_options=options, rows=rows, **context,
     ), status

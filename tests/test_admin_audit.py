@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from .test_admin_rules import RULES, cart, priced_shop, signed_in  # noqa: F401  (fixtures)
 from .test_admin_ui import ADMIN, field_error
 
 
@@ -42,3 +43,27 @@ def test_other_sites_may_not_frame_the_admin_pages(client, shop, admin, make_gro
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
 
+
+
+def test_enter_in_the_simulators_customer_search_searches(client, priced_shop):
+    # Enter presses the form's first, hidden button: it simulated, so a typed search was lost
+    # under "Add at least one line to the cart."
+    # given the admin typed a search and nothing else
+    typed = cart(customer_q="vera@", action="enter")
+    # when Enter sends the form
+    page = client.post(f"{RULES}/simulate", data=typed).text
+    # then the customers found are listed, and the page remembers the search it shows
+    assert 'data-result="c-vip"' in page
+    assert "Add at least one line" not in page
+    assert 'name="customer_q_shown" type="hidden" value="vera@"' in page
+
+
+def test_enter_after_the_search_simulates(client, priced_shop):
+    # given the search's results are shown and the admin fills the cart
+    typed = cart(("sneaker", "shoes", "100.00", "1"), customer_q="vera@", customer_q_shown="vera@",
+                 groups=["vip"], action="enter")
+    # when Enter sends the form
+    page = client.post(f"{RULES}/simulate", data=typed).text
+    # then the cart is priced
+    assert 'id="result"' in page
+    assert 'data-result="c-vip"' not in page

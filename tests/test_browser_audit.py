@@ -116,3 +116,17 @@ def test_a_page_of_another_site_cannot_frame_the_admin(browser, demo_url):
     assert framed.url != f"{demo_url}{ADMIN}/"
     assert page.frame_locator("#admin").locator("#groups").count() == 0
     page.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_enter_in_the_simulators_customer_search_lists_the_customers(browser, demo_url, javascript):
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    log_in(page, demo_url)
+    page.goto(f"{demo_url}{ADMIN}/rules/simulate")
+    page.fill("#customer_q", "x1@example")
+    page.press("#customer_q", "Enter")
+    page.wait_for_load_state()
+    assert page.locator('[data-result="x-1"]').count() == 1
+    assert page.locator(".cg-alert").count() == 0
+    context.close()
