@@ -1,6 +1,8 @@
 """Marshmallow schemas: the one definition of valid input, used by the API, the admin forms and OpenAPI."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime, timezone
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
@@ -25,11 +27,23 @@ DATABASE_INTEGER = 2**63 - 1
 MAX_PER_PAGE = 500
 
 
-class Stripped(fields.String):
-    """Text without its surrounding spaces, trimmed before any length is checked."""
+#: Characters nobody sees that make two names look alike: zero-width space, word joiner, BOM,
+#: and the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder
+#: what is shown. Joiners (U+200C, U+200D) and the direction marks stay: scripts and emoji need them.
+INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+
+
+class GroupName(fields.String):
+    """A group's name as admins see it: trimmed before any length is checked, in Unicode's
+    composed form (NFC), without control or invisible characters. "Café" typed with a
+    combining accent, or "VIP" with a zero-width space or a tab in it, was a second group
+    that looked the same as the first."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        name = unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs).strip())
+        if INVISIBLE.search(name) or any(unicodedata.category(character) == "Cc" for character in name):
+            raise ValidationError("must not contain a tab, a line break or an invisible character")
+        return name
 
 
 class JsonBoolean(fields.Boolean):
@@ -48,7 +62,7 @@ class JsonBoolean(fields.Boolean):
 class GroupInSchema(Schema):
     """A new group; PATCH takes the same fields (all optional) except ``key``, which never changes."""
 
-    name = Stripped(required=True, validate=validate.Length(max=64), metadata={"minLength": 1})
+    name = GroupName(required=True, validate=validate.Length(max=64), metadata={"minLength": 1})
     key = fields.String(validate=[validate.Length(min=1, max=64), KEY])
     colour = fields.String(load_default="#64748B", validate=COLOUR)
     description = fields.String(load_default="", validate=validate.Length(max=1000))

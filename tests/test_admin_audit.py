@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from plugin.services import groups
+
 from .test_admin_rules import RULES, cart, priced_shop, signed_in  # noqa: F401  (fixtures)
 from .test_admin_ui import ADMIN, field_error
 
@@ -67,3 +69,26 @@ def test_enter_after_the_search_simulates(client, priced_shop):
     # then the cart is priced
     assert 'id="result"' in page
     assert 'data-result="c-vip"' not in page
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("Cafe\u0301", "already taken"),  # the same name with its accent as a combining character
+    ("Caf\u200be\u0301", "invisible"),  # ... and a zero-width space
+    ("Café\tclub", "a tab"),
+])
+def test_a_name_that_looks_like_another_is_explained_under_the_name(client, shop, admin, make_group, typed, message):
+    # given a group "Café" (é composed, as most keyboards type it)
+    make_group(shop.shop, "Café")
+    admin.login(shop.shop)
+    # when the admin creates a group whose name looks the same, or holds a tab
+    response = client.post(f"{ADMIN}/new", data={"name": typed, "colour": "#112233", "colour_shown": "#112233"})
+    # then the form comes back with the reason under the name, and no second "Café"
+    assert response.status_code in (409, 422)
+    assert message in field_error(response.get_data(as_text=True), "name")
+    assert [group.name for group in groups.list_groups(shop.shop)].count("Café") == 1
+
+
+def test_a_name_typed_decomposed_is_stored_composed(shop):
+    response = shop.post("/groups", json={"name": "Cafe\u0301 noir"})
+    assert response.status_code == 201
+    assert response.get_json()["name"] == "Café noir"
