@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text as sql_text
 
 from plugin.db import session
-from plugin.imports import checks, import_activities, import_customers, open_text
+from plugin.imports import checks, import_activities, import_customers, importer, open_text
 from plugin.imports.rows import RowLoader
 from plugin.schemas import ActivityInSchema, CustomerInSchema
 
@@ -161,3 +161,47 @@ def test_postgresql_certifies_a_capitalised_export_in_sql(postgresql, monkeypatc
     customers, _, activities, *_ = stored(shop)
     assert [row[5] for row in customers if row[0] == "c-5"] == ["female"]
     assert (activities[0][2:4], activities[0][6], activities[0][8]) == (("order", "completed"), "EUR", "online")
+
+
+@pytest.fixture
+def two_row_chunks(monkeypatch):
+    """Two rows a chunk on the chunked path, so that a file of a few rows spans chunks."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+
+
+def test_a_record_named_in_two_chunks_is_stored_once_and_again_changes_nothing(import_way, two_row_chunks):
+    # given: c-5 and a-1 on rows 2 and 4, in two chunks of the chunked path
+    shop = new_shop("UTC")
+    customers = b"external_id,city,tags\nc-5,Cluj,a\nc-6,,\nc-5,Iasi,\n"
+    activities = b"external_id,customer_external_id,amount,product_ids\na-1,c-1,10,p1\na-2,c-1,,\na-1,c-2,20,p9\n"
+    # when
+    reports = [import_customers(shop, text(customers), refresh=False),
+               import_activities(shop, text(activities), refresh=False)]
+    # then: counted and stored as the whole file's fold does (a customer's cells add up, an activity's last row wins)
+    assert [(report.rows, report.created, report.updated, report.unchanged) for report in reports] == [
+        (3, 2, 0, 0), (3, 2, 0, 0)]
+    people, tags, acts, items, *_ = stored(shop)
+    assert [(row[0], row[7]) for row in people if row[0] in ("c-5", "c-6")] == [("c-5", "Iasi"), ("c-6", "")]
+    assert [tag for owner, tag in tags if owner == "c-5"] == ["a"]
+    assert [(act[0], act[1], act[5]) for act in acts] == [("a-1", "c-2", 20000), ("a-2", "c-1", 0)]
+    assert [item for item in items if item[0] == "a-1"] == [("a-1", "product", "p9")]
+    # and again: nothing written
+    before = _updated_at(shop)
+    again = [import_customers(shop, text(customers), refresh=False),
+             import_activities(shop, text(activities), refresh=False)]
+    assert [(report.created, report.updated, report.unchanged) for report in again] == [(0, 0, 2), (0, 0, 2)]
+    assert _updated_at(shop) == before
+
+
+def test_an_unknown_customer_on_a_row_a_later_chunk_replaces_is_the_first_bad_row(import_way, two_row_chunks):
+    shop = new_shop("UTC")
+    data = b"external_id,customer_external_id\na-1,c-404\na-2,c-1\na-1,c-1\n"
+    assert refusal(import_activities, shop, data) == (
+        2, "customer_external_id", "no customer 'c-404' in this shop; import the customers first")
+
+
+def _updated_at(shop) -> list:
+    session().expire_all()
+    return [session().execute(sql_text(f"SELECT external_id, updated_at FROM {table} WHERE shop_id = :shop "
+                                       "ORDER BY external_id"), {"shop": shop.id}).all()
+            for table in ("cg_customers", "cg_activities")]

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import Table, and_, exists, func, literal, or_, select, update
 
 from ..db import session
 from ..models import Activity, ActivityItem, Customer, Shop
@@ -70,7 +70,7 @@ class ActivityChunks:
             "row_no": "r.row_no", "external_id": "r.external_id", "customer_external_id": "r.customer_external_id",
             **{name: raw.cell(name) for name in STORED if name not in ("amount_milli", "currency")},
             "amount_milli": f"(({raw.cell('amount')})::numeric * {MILLI})::bigint",
-            "currency": quote(self.currency), "is_last": "true",  # (a row's, certified or canonical, is the shop's)
+            "currency": quote(self.currency),  # (a row's, certified or canonical, is the shop's)
         })
         lists = ", ".join(f"({quote(item_type)}, r.{field})" for field, item_type in ITEM_FIELDS.items())
         raw.create_view(staging.items.name, {"external_id": "r.external_id", "item_type": "lists.item_type",
@@ -79,21 +79,17 @@ class ActivityChunks:
                         f"CROSS JOIN LATERAL ({raw.list_items('cell', source='lists')}) AS items")
 
     def write(self, chunk: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, int]:
-        """Store a chunk; returns (activities in it, created, updated). Refuses the first row
-        (in file order) whose customer the shop does not have."""
-        last_row = {data["external_id"]: row for row, data in chunk}
+        """Store a chunk of rows naming one activity each (the importer checks the file's customers,
+        then ``spool`` folds its rows); returns (activities in it, created, updated)."""
         staging.refill(staging.activities, [
-            (row, data["external_id"], data["customer_external_id"], *(data[name] for name in STORED),
-             last_row[data["external_id"]] == row)
+            (row, data["external_id"], data["customer_external_id"], *(data[name] for name in STORED))
             for row, data in chunk
         ])
         staging.refill(staging.items, [
             (data["external_id"], item_type, value)
-            for row, data in chunk if last_row[data["external_id"]] == row
-            for field, item_type in ITEM_FIELDS.items() for value in dict.fromkeys(data[field])
+            for _, data in chunk for field, item_type in ITEM_FIELDS.items() for value in dict.fromkeys(data[field])
         ])
-        self.check_database(before=None)
-        return len(last_row), *self.merge(records=len(last_row))
+        return len(chunk), *self.merge(records=len(chunk))
 
     def merge(self, records: int) -> tuple[int, int]:
         """Store the staged activities (``records`` of them); returns (created, updated)."""
@@ -102,9 +98,9 @@ class ActivityChunks:
         self._replace_items(every_activity_is_new=created == records)
         return created, updated
 
-    def check_database(self, before: int | None) -> None:
-        """Refuse the first staged row (before row ``before``) whose customer the shop does not have."""
-        staged, customer = staging.activities, Customer.__table__
+    def check_database(self, before: int | None, staged: Table = staging.activities) -> None:
+        """Refuse the first row of ``staged`` (before row ``before``) whose customer the shop does not have."""
+        customer = Customer.__table__
         query = (select(staged.c.row_no, staged.c.customer_external_id)
                  .where(~exists().where(customer.c.shop_id == self.shop.id,
                                         customer.c.external_id == staged.c.customer_external_id))
@@ -130,7 +126,7 @@ class ActivityChunks:
         return session().execute(
             update(activity)
             .where(activity.c.shop_id == self.shop.id, activity.c.external_id == staged.c.external_id,
-                   staged.c.is_last, self._owner(), changed)
+                   self._owner(), changed)
             .values(**values, updated_at=literal(self.now, UtcDateTime))
         ).rowcount
 
@@ -148,7 +144,7 @@ class ActivityChunks:
         }
         return session().execute(
             insert_ignoring_duplicates(Activity.__table__)
-            .from_select(list(columns), select(*columns.values()).where(staged.c.is_last, self._owner())
+            .from_select(list(columns), select(*columns.values()).where(self._owner())
                          .order_by(customer.c.id, columns["occurred_at"]))
             .execution_options(preserve_rowcount=True)
         ).rowcount
@@ -163,7 +159,7 @@ class ActivityChunks:
         )
         if not every_activity_is_new:
             in_chunk = select(activity.c.id).where(
-                activity.c.shop_id == self.shop.id, activity.c.external_id == staged.c.external_id, staged.c.is_last
+                activity.c.shop_id == self.shop.id, activity.c.external_id == staged.c.external_id
             )
             still_wanted = wanted.where(activity.c.id == item.c.activity_id,
                                         staged_items.c.item_type == item.c.item_type, staged_items.c.value == item.c.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, union, update
+from sqlalchemy import Table, and_, exists, func, literal, or_, select, union, update
 
 from ..db import session
 from ..models import Customer, CustomerTag, Group, Membership, MembershipEvent, Shop
@@ -54,7 +54,7 @@ class CustomerChunks:
     def canonical_overrides(self, data: dict[str, Any]) -> dict[str, Any]:
         return {}
 
-    def check_database(self, before: int | None) -> None:
+    def check_database(self, before: int | None, staged: Table | None = None) -> None:
         """Nothing about a customers row needs the database to be refused."""
 
     def stage_file(self, raw: RawFile) -> None:
@@ -67,21 +67,17 @@ class CustomerChunks:
                         f"CROSS JOIN LATERAL ({raw.list_items('tags')}) AS items")
 
     def write(self, chunk: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, int]:
-        """Store a chunk; returns (customers in it, created, updated)."""
-        merged: dict[str, tuple[int, dict[str, Any]]] = {}
-        for row, data in chunk:  # a later row of the same customer updates it, as a later event would
-            earlier = merged.get(data["external_id"])
-            merged[data["external_id"]] = (row, {**earlier[1], **data} if earlier else data)
+        """Store a chunk of rows naming one customer each (``spool`` folds the file first);
+        returns (customers in it, created, updated)."""
         staging.refill(staging.customers, [
             (row, data["external_id"], *(data.get(name) for name in CUSTOMER_COLUMNS), "tags" in data)
-            for row, data in merged.values()
+            for row, data in chunk
         ])
         if self.with_tags:
             staging.refill(staging.tags, [
-                (data["external_id"], tag)
-                for _, data in merged.values() if "tags" in data for tag in dict.fromkeys(data["tags"])
+                (data["external_id"], tag) for _, data in chunk if "tags" in data for tag in dict.fromkeys(data["tags"])
             ])
-        return len(merged), *self.merge(records=len(merged))
+        return len(chunk), *self.merge(records=len(chunk))
 
     def merge(self, records: int) -> tuple[int, int]:
         """Store the staged customers (``records`` of them); returns (created, updated)."""

@@ -19,7 +19,7 @@ from ..models._columns import utcnow
 from ..schemas import ActivityInSchema, CustomerInSchema
 from ..segments.refresh import GroupChange, refresh_shop
 from ..sql import dialect_name
-from . import bulk, staging
+from . import bulk, spool, staging
 from .activities import ActivityChunks
 from .customers import CustomerChunks
 from .errors import ImportFailed
@@ -63,7 +63,7 @@ def import_customers(
     """Import a customers CSV (SPEC §5) into ``shop``: all of it, committed, or nothing.
 
     ``text`` is any text stream (an open file, ``io.TextIOWrapper`` over an upload);
-    ``progress(rows)`` is called after each chunk with the data rows done so far. A bad file
+    ``progress(rows)`` is called every ``CHUNK_ROWS`` rows with the data rows read so far. A bad file
     raises ``ImportFailed`` (row, column, message) after rolling the session back.
     New customers join the default group with source ``import``. ``refresh=True`` (the CLI's
     default) then refreshes the shop once, so groups on birthdays, tags or cities are current.
@@ -107,9 +107,9 @@ def _run(shop: Shop, text: IO[str], schema: Schema, chunks_class, kind: str, pro
 
 
 def _import_in_chunks(chunks, loader: RowLoader, records, report: ImportReport, progress: Progress | None) -> None:
-    """Validate rows in Python and store them ``CHUNK_ROWS`` at a time (SQLite)."""
-    writer = ChunkWriter(chunks, report)
-    staging.create(chunks.tables)
+    """Validate rows in Python and keep them aside, then store them ``CHUNK_ROWS`` at a time
+    (SQLite), each record once (``spool``)."""
+    staging.create((*chunks.tables, staging.spooled))
     chunk: list[tuple[int, dict[str, Any]]] = []
     try:
         for row, cells in records:  # (a record that is not CSV, or not UTF-8, fails here)
@@ -118,15 +118,20 @@ def _import_in_chunks(chunks, loader: RowLoader, records, report: ImportReport, 
             chunk.append((row, chunks.prepare(row, loader.load(row, cells))))
             report.rows += 1
             if len(chunk) >= CHUNK_ROWS:
-                full, chunk = chunk, []
-                writer.write(full)
+                spool.keep(chunk)
+                chunk = []
                 if progress is not None:
-                    progress(writer.rows_written)
-    except ImportFailed:
-        writer.write(chunk)  # an earlier row may be wrong in a way only the database sees:
-        raise  # that row is the first bad one
-    writer.write(chunk)
-    staging.drop(chunks.tables)
+                    progress(report.rows)
+    except ImportFailed as failure:
+        spool.keep(chunk)  # an earlier row may be wrong in a way only the database sees:
+        chunks.check_database(before=failure.row, staged=staging.spooled)  # that row is the first bad one
+        raise
+    spool.keep(chunk)
+    chunks.check_database(before=None, staged=staging.spooled)  # rows the folding leaves out too
+    writer = ChunkWriter(chunks, report)
+    for folded in spool.folded_chunks(CHUNK_ROWS, merge_cells=chunks.merges_repeated_rows):
+        writer.write(folded)
+    staging.drop((*chunks.tables, staging.spooled))
 
 
 def _analyze(tables) -> None:

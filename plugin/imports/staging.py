@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, MetaData, String, Table, delete, text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, LargeBinary, MetaData, String, Table, delete, text
 
 from ..db import session
 from ..models._columns import UtcDateTime
@@ -37,11 +37,16 @@ activities = _temporary(
     Column("kind", String), Column("status", String), Column("occurred_at", UtcDateTime),
     Column("amount_milli", BigInteger), Column("currency", String), Column("location", String),
     Column("channel", String),
-    #: Only the last row of an external id in a chunk is stored (as events, it replaces the earlier ones).
-    Column("is_last", Boolean),
 )
 items = _temporary(
     "cg_import_items", Column("external_id", String), Column("item_type", String), Column("value", String),
+)
+
+#: The chunked import's validated rows, kept until the file is read (``spool``): ``data`` is the
+#: row's loaded dict, pickled.
+spooled = _temporary(
+    "cg_import_rows", Column("row_no", Integer, primary_key=True), Column("external_id", String),
+    Column("customer_external_id", String), Column("data", LargeBinary),
 )
 
 
@@ -61,16 +66,21 @@ def drop(tables: Iterable[Table]) -> None:
 
 def refill(table: Table, rows: Sequence[tuple]) -> None:
     """Replace the table's rows with ``rows`` (tuples in the table's column order)."""
+    postgresql = dialect_name() == "postgresql"
+    session().connection().execute(text(f"TRUNCATE {table.name}") if postgresql else delete(table))
+    append(table, rows)
+
+
+def append(table: Table, rows: Sequence[tuple]) -> None:
+    """Add ``rows`` (tuples in the table's column order) to the table."""
+    if not rows:
+        return
     connection = session().connection()
     if dialect_name() == "postgresql":
-        connection.execute(text(f"TRUNCATE {table.name}"))
-        if rows:
-            _copy(connection, table, rows)
+        _copy(connection, table, rows)
         return
-    connection.execute(delete(table))
-    if rows:
-        names = [column.name for column in table.columns]
-        connection.execute(table.insert(), [dict(zip(names, row)) for row in rows])
+    names = [column.name for column in table.columns]
+    connection.execute(table.insert(), [dict(zip(names, row)) for row in rows])
 
 
 def _copy(connection, table: Table, rows: Sequence[tuple]) -> None:

@@ -12,7 +12,6 @@ class ChunkWriter:
     def __init__(self, chunks, report):
         self.chunks = chunks
         self.report = report
-        self.rows_written = 0
 
     def write(self, chunk: Chunk) -> None:
         if not chunk:
@@ -21,4 +20,3 @@ class ChunkWriter:
         self.report.created += created
         self.report.updated += updated
         self.report.unchanged += records - created - updated
-        self.rows_written += len(chunk)
