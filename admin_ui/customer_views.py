@@ -7,6 +7,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, send_file, url_for
@@ -123,6 +124,20 @@ class CustomerFilters(Form):
                 self[field].errors = [*self[field].errors, *messages]
             return False
         return True
+
+    def check_ranges(self) -> bool:
+        """Whether each "at least – at most" pair can hold anybody: "spent at least 500, at most
+        50" listed nobody with no word why (a reversed period is refused by its condition)."""
+        fine = True
+        for low, high in (("spent_min", "spent_max"), ("visits_min", "visits_max")):
+            try:
+                reversed_pair = Decimal(self[high].data.strip()) < Decimal(self[low].data.strip())
+            except (InvalidOperation, AttributeError):  # empty or not a number: its own check speaks
+                continue
+            if reversed_pair:
+                self[high].errors = [*self[high].errors, "must not be less than the “at least” beside it"]
+                fine = False
+        return fine
 
 
 class ExportForm(FlaskForm):
@@ -277,7 +292,7 @@ def customer_listing(shop: Shop, filters: CustomerFilters) -> Listing:
     condition = None
     if named:
         condition = named[0][1] if len(named) == 1 else {"all": [leaf for _name, leaf in named]}
-    problem = not all([filters.check(name, leaf) for name, leaf in named])
+    problem = not all([filters.check(name, leaf) for name, leaf in named]) or not filters.check_ranges()
     parsed = groups.valid_condition(condition) if condition is not None and not problem else None
     sort = filters.sort.data if filters.sort.data in SORTS else "name"
     return Listing((filters.q.data or "").strip()[:128], group, condition, parsed, sort, problem)

@@ -92,3 +92,15 @@ def test_a_name_typed_decomposed_is_stored_composed(shop):
     response = shop.post("/groups", json={"name": "Cafe\u0301 noir"})
     assert response.status_code == 201
     assert response.get_json()["name"] == "Café noir"
+
+
+@pytest.mark.parametrize("low, high", [("spent_min", "spent_max"), ("visits_min", "visits_max")])
+def test_an_at_most_below_its_at_least_is_explained_under_it(client, shop, admin, low, high):
+    # "spent at least 500, at most 50" listed "0 customers" with no word why
+    admin.login(shop.shop)
+    response = client.get(f"{ADMIN}/customers/", query_string={low: "5", high: "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "must not be less than" in field_error(page, high)
+    assert field_error(page, low) == ""
+    assert client.get(f"{ADMIN}/customers/", query_string={low: "5", high: "5"}).status_code == 200
