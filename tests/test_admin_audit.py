@@ -2,6 +2,8 @@
 next to their field), each pinned by the test that failed before its fix."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from plugin.services import groups
@@ -104,3 +106,12 @@ def test_an_at_most_below_its_at_least_is_explained_under_it(client, shop, admin
     assert "must not be less than" in field_error(page, high)
     assert field_error(page, low) == ""
     assert client.get(f"{ADMIN}/customers/", query_string={low: "5", high: "5"}).status_code == 200
+
+
+def test_the_search_boxes_stop_where_the_search_does(client, shop, admin, make_group):
+    # the Customers page searched only the first 128 characters of a longer text, silently
+    group = make_group(shop.shop, "VIP")
+    admin.login(shop.shop)
+    for path in ["/customers/", f"/{group.key}"]:
+        page = client.get(f"{ADMIN}{path}").get_data(as_text=True)
+        assert re.search(r'<input[^>]*maxlength="128"[^>]*name="q"|<input[^>]*name="q"[^>]*maxlength="128"', page), path
