@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import text as sql_text
 
 from plugin.db import session
@@ -205,3 +206,29 @@ def _updated_at(shop) -> list:
     return [session().execute(sql_text(f"SELECT external_id, updated_at FROM {table} WHERE shop_id = :shop "
                                        "ORDER BY external_id"), {"shop": shop.id}).all()
             for table in ("cg_customers", "cg_activities")]
+
+
+def test_re_importing_on_sqlite_looks_the_staged_lists_up_by_index(app):
+    # Without an index on the staged tags and items, SQLite scanned a chunk's staged lists for each
+    # stored tag or item: re-importing 20,000 tagged customers took 85 s, 20,000 activities 121 s.
+    if session().get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's plans")
+    shop = new_shop("UTC")
+    customers = b"external_id,tags\nc-5,a;b\n"
+    activities = b"external_id,customer_external_id,product_ids\na-1,c-5,p1;p2\n"
+    import_customers(shop, text(customers), refresh=False)
+    import_activities(shop, text(activities), refresh=False)
+    plans: list[str] = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("DELETE FROM cg_customer_tags") or statement.startswith("DELETE FROM cg_activity_items"):
+            plans.extend(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    engine = session().get_bind()
+    sa.event.listen(engine, "before_cursor_execute", explain)
+    try:
+        import_customers(shop, text(customers), refresh=False)
+        import_activities(shop, text(activities), refresh=False)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", explain)
+    staged_lists = [plan for plan in plans if "cg_import_tags" in plan or "cg_import_items" in plan]
+    assert len(staged_lists) == 2 and all(plan.startswith("SEARCH") for plan in staged_lists), plans

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, LargeBinary, MetaData, String, Table, delete, text
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table, delete, text,
+)
 
 from ..db import session
 from ..models._columns import UtcDateTime
@@ -30,7 +32,10 @@ customers = _temporary(
     Column("registered_at", UtcDateTime), Column("email_opt_in", Boolean), Column("sms_opt_in", Boolean),
     Column("tags_given", Boolean),
 )
-tags = _temporary("cg_import_tags", Column("external_id", String), Column("tag", String))
+#: The lists are indexed as the set differences look them up: without, SQLite scanned a chunk's
+#: staged tags for each stored tag (re-importing 20,000 tagged customers took 85 s).
+tags = _temporary("cg_import_tags", Column("external_id", String), Column("tag", String),
+                  Index("ix_cg_import_tags", "external_id", "tag"))
 activities = _temporary(
     "cg_import_activities",
     Column("row_no", Integer), Column("external_id", String), Column("customer_external_id", String),
@@ -40,6 +45,7 @@ activities = _temporary(
 )
 items = _temporary(
     "cg_import_items", Column("external_id", String), Column("item_type", String), Column("value", String),
+    Index("ix_cg_import_items", "external_id", "item_type", "value"),
 )
 
 #: The chunked import's validated rows, kept until the file is read (``spool``): ``data`` is the
