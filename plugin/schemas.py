@@ -28,9 +28,12 @@ MAX_PER_PAGE = 500
 
 
 #: Characters nobody sees that make two names look alike: zero-width space, word joiner, BOM,
-#: and the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder
-#: what is shown. Joiners (U+200C, U+200D) and the direction marks stay: scripts and emoji need them.
-INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+#: soft hyphen, combining grapheme joiner, Mongolian vowel separator, the invisible operators
+#: (U+2061-U+2064), Hangul fillers, the line and paragraph separators, and the bidi embeddings,
+#: overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what is shown. Joiners
+#: (U+200C, U+200D), variation selectors and the direction marks stay: scripts and emoji need them.
+INVISIBLE = re.compile("[\u00ad\u034f\u115f\u1160\u180e\u200b\u2028\u2029\u2060-\u2064\u3164\uffa0\ufeff"
+                       "\u202a-\u202e\u2066-\u2069]")
 
 
 class GroupName(fields.String):
