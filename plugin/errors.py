@@ -42,6 +42,10 @@ class Conflict(CustomerGroupsError, exceptions.Conflict):
     error_code = "conflict"
 
 
+class Unavailable(CustomerGroupsError, exceptions.ServiceUnavailable):
+    error_code = "unavailable"
+
+
 class ValidationFailed(CustomerGroupsError, exceptions.UnprocessableEntity):
     error_code = "validation_error"
 

@@ -31,7 +31,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from .db import session
-from .errors import Conflict
+from .errors import Conflict, Unavailable
 from .models import Shop
 from .models._columns import utcnow
 
@@ -53,7 +53,8 @@ def enqueue(function: Callable[..., Any], *args: Any, job_id: str | None = None)
     caller can record it before the job starts).
 
     Without a Redis URL the job runs now, in process, before this returns; either way the
-    caller never sees the job's exception (it is logged, and rq keeps failed jobs).
+    caller never sees the job's exception (it is logged, and rq keeps failed jobs). A Redis that
+    does not answer is an ``Unavailable`` (503).
     """
     path = function_path(function)
     url = current_app.config["CUSTOMER_GROUPS_REDIS_URL"]
@@ -64,11 +65,16 @@ def enqueue(function: Callable[..., Any], *args: Any, job_id: str | None = None)
         except Exception:
             log.exception("customer-groups job %s (%s) failed", job_id, path)
         return job_id
-    job = queue().enqueue(
-        run_job, app_factory(), path, *args,
-        job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"], description=f"customer-groups {path}",
-        job_id=job_id,
-    )
+    factory = app_factory()
+    try:
+        job = queue().enqueue(
+            run_job, factory, path, *args,
+            job_timeout=current_app.config["CUSTOMER_GROUPS_JOB_TIMEOUT"], description=f"customer-groups {path}",
+            job_id=job_id,
+        )
+    except RedisError as error:  # an admin's export of a long list: a 503 in words, not a 500
+        log.warning("customer-groups: cannot queue %s on Redis (%s)", path, error)
+        raise Unavailable("Background jobs cannot be queued now (Redis does not answer); try again in a moment.") from error
     return job.id
 
 

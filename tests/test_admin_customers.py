@@ -419,6 +419,18 @@ def test_a_background_export_whose_job_rq_ended_says_it_stopped_and_stops_reload
     assert client.get(f"{status_url}/download").status_code == 409
 
 
+def test_a_background_export_with_redis_away_is_a_503_that_says_so(client, population, exports_in, monkeypatch):
+    # given: a list too long to send at once, and a Redis that does not answer
+    monkeypatch.setattr("admin_ui.customer_views.INLINE_EXPORT_LIMIT", 0)
+    monkeypatch.setitem(client.application.config, "CUSTOMER_GROUPS_REDIS_URL", "redis://127.0.0.1:1/0")
+    # when
+    response = client.post(EXPORT, data={"csv": "CSV"})
+    # then: the admin is told to try again (it was a 500), and nothing is left preparing
+    assert response.status_code == 503
+    assert "try again" in response.text
+    assert not list(exports_in.glob("exports/*/*"))
+
+
 def test_the_export_page_says_when_it_started_on_the_shops_clock(client, population, exports_in, monkeypatch):
     from plugin.exports import export_status
     population.timezone = "Pacific/Kiritimati"  # UTC+14: never the same day and hour as UTC

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from plugin import jobs
 from plugin.db import session
-from plugin.errors import Conflict
+from plugin.errors import Conflict, Unavailable
 from plugin.exports import background, export_file, export_status, start_export
 from plugin.models import Group, Shop
 
@@ -211,8 +211,9 @@ def test_an_export_redis_refuses_leaves_nothing_behind(app, shop, on_redis, monk
         raise RedisDown("Connection refused")
 
     monkeypatch.setattr(jobs.Queue, "enqueue", refused)
-    with pytest.raises(RedisDown):
+    with pytest.raises(Unavailable) as refusal:  # a 503 saying to try again, not Redis's 500
         start_export(shop.shop, "standard", "csv")
+    assert refusal.value.code == 503 and isinstance(refusal.value.__cause__, RedisDown)
     assert list(background.exports_directory(shop.shop.id).iterdir()) == []
 
 
