@@ -37,6 +37,8 @@ from .models._columns import utcnow
 
 #: The rq queue the plugin's jobs go to (the worker listens on it).
 QUEUE_NAME = "customer-groups"
+#: Seconds to wait for Redis to accept a connection.
+REDIS_CONNECT_TIMEOUT = 5
 #: What rq says of a job that ended without finishing; nothing will run it again.
 ENDED_UNFINISHED = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 
@@ -84,7 +86,7 @@ def ended_unfinished(job_id: str) -> bool:
     timeout) never reaches its own error handling, so only rq knows. False while Redis is away:
     nothing is known then."""
     try:
-        with Redis.from_url(current_app.config["CUSTOMER_GROUPS_REDIS_URL"]) as connection:
+        with redis_connection() as connection:
             status = Job.fetch(job_id, connection=connection).get_status(refresh=False)
     except NoSuchJobError:
         return True
@@ -98,7 +100,14 @@ def queue() -> Queue:
     """The rq queue on the configured Redis; inside a job, the queue that job came from."""
     job = get_current_job()
     name = job.origin if job is not None else QUEUE_NAME
-    return Queue(name, connection=Redis.from_url(current_app.config["CUSTOMER_GROUPS_REDIS_URL"]))
+    return Queue(name, connection=redis_connection())
+
+
+def redis_connection() -> Redis:
+    """The configured Redis, given up on after ``REDIS_CONNECT_TIMEOUT`` seconds: a host that
+    stops answering (rather than refusing) would otherwise hold an admin's page for the
+    system's TCP timeout, minutes."""
+    return Redis.from_url(current_app.config["CUSTOMER_GROUPS_REDIS_URL"], socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
 
 
 def run_job(factory: str, path: str, *args: Any) -> Any:

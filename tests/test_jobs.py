@@ -285,3 +285,12 @@ def test_schedule_refresh_command_with_redis_away_says_so_in_one_line(app, monke
     result = app.test_cli_runner().invoke(args=["customer-groups", "schedule-refresh", "--every", "600"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: cannot reach Redis: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_the_plugins_redis_connections_give_up_on_a_host_that_does_not_answer(app, monkeypatch):
+    """A Redis host that drops packets (rather than refusing) must not hold an admin's page for
+    the system's TCP timeout: every connection the plugin opens has a connect timeout."""
+    monkeypatch.setitem(app.config, "CUSTOMER_GROUPS_REDIS_URL", "redis://192.0.2.1:6379/0")  # TEST-NET-1
+    with app.app_context():
+        for connection in (jobs.queue().connection, jobs.redis_connection()):
+            assert connection.connection_pool.connection_kwargs["socket_connect_timeout"] == jobs.REDIS_CONNECT_TIMEOUT
