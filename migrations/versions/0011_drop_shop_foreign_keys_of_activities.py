@@ -2,8 +2,10 @@
 
 An activity reaches its shop through its customer, an item through its activity: their own
 foreign keys already require the parent and cascade its deletion to them. The check of
-``shop_id`` on every insert was a third of PostgreSQL's work in an import of activities
-(``bench/import_floor.py``: 67 s of CPU against 43 s without it, at 1,000,000 activities).
+``shop_id`` on every insert was a quarter of PostgreSQL's work in writing activities and their
+items: the rows of 1,000,000 activities (2.8 million with the items) COPYed into copies of the
+two tables took 65.5–74.7 s of PostgreSQL CPU with it, 51.5–55.2 s without (four runs of each,
+alternating; ``bench/import_floor.py``).
 
 Revision ID: 0011
 Revises: 0010

@@ -48,8 +48,8 @@ def shop_column():
     """The owning shop, without a foreign key, for rows that reach it through a parent that has
     one (an activity through its customer, an item through its activity), which their own
     foreign key already requires and whose deletion already cascades to them. The check on
-    every insert cost a third of PostgreSQL's work in an import of activities
-    (``bench/import_floor.py``)."""
+    every insert cost a quarter of PostgreSQL's work in writing activities and their items
+    (migration 0011)."""
     return mapped_column(Integer, nullable=False)
 
 
