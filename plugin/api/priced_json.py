@@ -31,11 +31,7 @@ def priced_cart_json(priced: PricedCart) -> bytes:
     text = _amount_text(known, minor_formatter(currency))
     dumps = orjson.dumps
     lines = []
-    subtotal = surcharge = discounts = 0
     for line_id, quantity, base, unit, discount, adjustments in priced.rows:
-        subtotal += base * quantity
-        surcharge += (unit - base) * quantity
-        discounts += discount
         adjusted = '"},'.join([(head_of(rule) or _head(rule)) + (amount_of(units) or text(units))
                                for rule, units in adjustments])
         line_subtotal, line_total = base * quantity, unit * quantity - discount
@@ -49,10 +45,10 @@ def priced_cart_json(priced: PricedCart) -> bytes:
         )
     rest = dumps({  # to_json's keys after "lines", in its order
         "gifts": [gift.to_json() for gift in priced.gifts],
-        "subtotal": text(subtotal),
-        "surcharge_total": text(surcharge),
-        "discount_total": text(discounts),
-        "total": text(subtotal + surcharge - discounts),
+        "subtotal": text(priced.subtotal_minor),
+        "surcharge_total": text(priced.surcharge_total_minor),
+        "discount_total": text(priced.discount_total_minor),
+        "total": text(priced.total_minor),
         "applied_rules": list(priced.applied_rules),
     }).decode()
     return f'{{"currency":{dumps(currency).decode()},"lines":[{",".join(lines)}],{rest[1:]}'.encode()
