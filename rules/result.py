@@ -175,21 +175,31 @@ class PricedCart:
         """One entry per rule of the ruleset, in rule order; worded only when asked for."""
         return self.explain(self)
 
+    def totals_minor(self) -> tuple[int, int, int, int]:
+        """SPEC §2's subtotal, surcharge_total, discount_total and total, in minor units, from one
+        pass over the lines (the checkout writes all four for every answer)."""
+        subtotal = surcharge = discount = 0
+        for _line_id, quantity, base, unit, line_discount, _adjustments in self.rows:
+            subtotal += base * quantity
+            surcharge += (unit - base) * quantity
+            discount += line_discount
+        return subtotal, surcharge, discount, subtotal + surcharge - discount
+
     @property
     def subtotal_minor(self) -> int:
-        return sum(row[2] * row[1] for row in self.rows)
+        return self.totals_minor()[0]
 
     @property
     def surcharge_total_minor(self) -> int:
-        return sum((row[3] - row[2]) * row[1] for row in self.rows)
+        return self.totals_minor()[1]
 
     @property
     def discount_total_minor(self) -> int:
-        return sum(row[4] for row in self.rows)
+        return self.totals_minor()[2]
 
     @property
     def total_minor(self) -> int:
-        return self.subtotal_minor + self.surcharge_total_minor - self.discount_total_minor
+        return self.totals_minor()[3]
 
     @property
     def subtotal(self) -> Money:
@@ -210,14 +220,15 @@ class PricedCart:
     def to_json(self, *, trace: bool = False) -> dict[str, Any]:
         """SPEC §2's output shape; amounts are strings with the currency's decimals."""
         currency = self.currency
+        subtotal, surcharge_total, discount_total, total = self.totals_minor()
         data: dict[str, Any] = {
             "currency": currency,
             "lines": [_line_json(row, currency) for row in self.rows],
             "gifts": [gift.to_json() for gift in self.gifts],
-            "subtotal": format_minor(self.subtotal_minor, currency),
-            "surcharge_total": format_minor(self.surcharge_total_minor, currency),
-            "discount_total": format_minor(self.discount_total_minor, currency),
-            "total": format_minor(self.total_minor, currency),
+            "subtotal": format_minor(subtotal, currency),
+            "surcharge_total": format_minor(surcharge_total, currency),
+            "discount_total": format_minor(discount_total, currency),
+            "total": format_minor(total, currency),
             "applied_rules": list(self.applied_rules),
         }
         if trace:

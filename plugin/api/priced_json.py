@@ -43,12 +43,13 @@ def priced_cart_json(priced: PricedCart) -> bytes:
             f'"total":"{amount_of(line_total) or text(line_total)}",'
             f'"adjustments":[{adjusted + _CLOSE if adjusted else ""}]}}'
         )
+    subtotal, surcharge_total, discount_total, total = priced.totals_minor()
     rest = dumps({  # to_json's keys after "lines", in its order
         "gifts": [gift.to_json() for gift in priced.gifts],
-        "subtotal": text(priced.subtotal_minor),
-        "surcharge_total": text(priced.surcharge_total_minor),
-        "discount_total": text(priced.discount_total_minor),
-        "total": text(priced.total_minor),
+        "subtotal": text(subtotal),
+        "surcharge_total": text(surcharge_total),
+        "discount_total": text(discount_total),
+        "total": text(total),
         "applied_rules": list(priced.applied_rules),
     }).decode()
     return f'{{"currency":{dumps(currency).decode()},"lines":[{",".join(lines)}],{rest[1:]}'.encode()
